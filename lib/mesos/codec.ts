@@ -128,10 +128,8 @@ function toPbScalar(field: protobuf.Field, v: unknown, path: string): unknown {
     return n;
   }
   if (INT64_TYPES.has(field.type)) {
-    if (typeof v === "bigint") {
-      return protobuf.util.Long.fromString(v.toString(), field.type.startsWith("u"));
-    }
-    return v;
+    // protobufjs parses decimal strings into Long itself.
+    return typeof v === "bigint" ? v.toString() : v;
   }
   if (field.type === "bytes" && !(v instanceof Uint8Array)) {
     throw new CodecError(`Expected bytes (Uint8Array) at ${path}`);
