@@ -1,0 +1,115 @@
+/**
+ * Builds the etcd command line for one member from the configuration the scheduler chose.
+ * Pure: no I/O, no environment reads. The executor passes the result to `Deno.Command`.
+ *
+ * @module
+ */
+
+/**
+ * The member fields the command line needs. `scheduler/member_config.ts`' `MemberConfig`
+ * satisfies this shape; it is restated here so `lib/` does not import from `scheduler/`.
+ */
+export interface EtcdMemberArgs {
+  /** etcd member name, e.g. `etcd-3`. */
+  name: string;
+  /** The address etcd advertises to peers and clients (the agent's host). */
+  host: string;
+  /** Peer (raft) port. */
+  peerPort: number;
+  /** Client port. */
+  clientPort: number;
+  /** `--initial-cluster` value: `n1=http://h:p,n2=http://h:p`, including this member. */
+  initialCluster: string;
+  /** `--initial-cluster-state`. */
+  clusterState: "new" | "existing";
+  /** `--initial-cluster-token`. */
+  clusterToken: string;
+}
+
+/** Options of {@linkcode etcdArgv}. */
+export interface EtcdArgvOptions {
+  /** The member's data directory (inside the sandbox). */
+  dataDir: string;
+  /**
+   * The address etcd binds its peer and client listeners to; default `config.host`. Use
+   * `0.0.0.0` when `host` is a name rather than an address of this machine.
+   */
+  listenHost?: string;
+  /**
+   * Restart as a one-member cluster from the existing data (`--force-new-cluster`), for a
+   * reseed after quorum loss. etcd ignores the `--initial-*` flags when the data dir exists.
+   */
+  forceNewCluster?: boolean;
+  /** Extra flags appended verbatim (e.g. `--log-level=debug`). */
+  extraArgs?: readonly string[];
+}
+
+/** `http://host:port`, bracketing IPv6 literals. */
+export function httpUrl(host: string, port: number): string {
+  const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+function checkPort(what: string, port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`Cannot build etcd flags: ${what} ${port} is not a port 1..65535`);
+  }
+}
+
+function checkText(what: string, value: string): void {
+  if (typeof value !== "string" || value === "" || /[\s\0]/.test(value)) {
+    throw new TypeError(
+      `Cannot build etcd flags: ${what} ${JSON.stringify(value)} must be non-empty without spaces`,
+    );
+  }
+}
+
+/**
+ * Returns etcd's arguments (without the binary) for `config`: name, data dir, listen and
+ * advertise URLs for peers and clients, initial cluster, state and token,
+ * `--strict-reconfig-check=true`, zap logging to stderr, and `--force-new-cluster=true`
+ * when asked.
+ *
+ * @example
+ * ```ts
+ * const args = etcdArgv(config, { dataDir: `${sandbox}/etcd_data` });
+ * new Deno.Command("etcd", { args });
+ * ```
+ * @throws {RangeError} naming a port outside 1..65535.
+ * @throws {TypeError} naming an empty or space-containing name, host, token, cluster or dir.
+ */
+export function etcdArgv(config: EtcdMemberArgs, options: EtcdArgvOptions): string[] {
+  checkText("name", config.name);
+  checkText("host", config.host);
+  checkText("initial cluster", config.initialCluster);
+  checkText("cluster token", config.clusterToken);
+  checkText("data dir", options.dataDir);
+  checkPort("peer port", config.peerPort);
+  checkPort("client port", config.clientPort);
+  if (config.clusterState !== "new" && config.clusterState !== "existing") {
+    throw new TypeError(
+      `Cannot build etcd flags: cluster state ${
+        JSON.stringify(config.clusterState)
+      } must be "new" or "existing"`,
+    );
+  }
+  const listenHost = options.listenHost ?? config.host;
+  checkText("listen host", listenHost);
+  const args = [
+    `--name=${config.name}`,
+    `--data-dir=${options.dataDir}`,
+    `--listen-peer-urls=${httpUrl(listenHost, config.peerPort)}`,
+    `--initial-advertise-peer-urls=${httpUrl(config.host, config.peerPort)}`,
+    `--listen-client-urls=${httpUrl(listenHost, config.clientPort)}`,
+    `--advertise-client-urls=${httpUrl(config.host, config.clientPort)}`,
+    `--initial-cluster=${config.initialCluster}`,
+    `--initial-cluster-state=${config.clusterState}`,
+    `--initial-cluster-token=${config.clusterToken}`,
+    "--strict-reconfig-check=true",
+    "--logger=zap",
+    "--log-outputs=stderr",
+  ];
+  if (options.forceNewCluster) args.push("--force-new-cluster=true");
+  if (options.extraArgs) args.push(...options.extraArgs);
+  return args;
+}
