@@ -126,3 +126,33 @@ export function startScriptedServer(handler: ScriptHandler): Promise<ScriptedSer
     return self;
   });
 }
+
+/**
+ * The headers of a captured raw response (`*.headers.txt`) that a scripted server should
+ * repeat: everything except the status line, `Date` and `Transfer-Encoding`.
+ */
+export function capturedHeaders(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of raw.split("\r\n").slice(1)) {
+    const i = line.indexOf(":");
+    if (i <= 0) continue;
+    const name = line.slice(0, i);
+    if (/^(date|transfer-encoding)$/i.test(name)) continue;
+    out[name] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** Splits a byte-exact RecordIO capture into its records (length line included), in order. */
+export function splitRecordIO(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    let j = i;
+    while (bytes[j] !== 0x0a) j++;
+    const len = Number(new TextDecoder().decode(bytes.subarray(i, j)));
+    out.push(bytes.subarray(i, j + 1 + len));
+    i = j + 1 + len;
+  }
+  return out;
+}
