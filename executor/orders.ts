@@ -1,0 +1,131 @@
+/**
+ * Maintenance orders the scheduler sends the executor as framework MESSAGEs, and the
+ * outcome the executor reports back (in a TASK_RUNNING status update's `data` and labels,
+ * and as a MESSAGE to the scheduler). Both are UTF-8 JSON.
+ *
+ * - `reseed`: restart etcd with `--force-new-cluster`, keeping its data dir (after quorum
+ *   loss, on the most up-to-date survivor).
+ * - `stop`: stop etcd and keep the data dir (fencing a survivor before a reseed).
+ * - `restart`: start etcd again with its normal flags.
+ *
+ * @module
+ */
+
+/** The operations an order can ask for. */
+export type MaintenanceOp = "reseed" | "stop" | "restart";
+
+/** An order: `{"op":"reseed","id":"r-17"}`. */
+export interface MaintenanceOrder {
+  op: MaintenanceOp;
+  /** Correlation id echoed in the outcome. */
+  id?: string;
+  /** Target task; when set, an executor running another task refuses the order. */
+  taskId?: string;
+}
+
+/** What became of an order. */
+export interface MaintenanceOutcome {
+  /** Always `"outcome"`, so a scheduler can tell outcomes from other messages. */
+  kind: "outcome";
+  op: MaintenanceOp;
+  id?: string;
+  taskId: string;
+  ok: boolean;
+  /** etcd's state afterwards. */
+  etcd: "running" | "stopped";
+  /** Human-readable result or error. */
+  message: string;
+}
+
+const OPS: readonly MaintenanceOp[] = ["reseed", "stop", "restart"];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function decodeJson(data: Uint8Array, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = decoder.decode(data);
+  } catch {
+    throw new TypeError(`Cannot parse ${what}: ${data.length} bytes are not UTF-8`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TypeError(`Cannot parse ${what} ${JSON.stringify(text.slice(0, 200))}: not JSON`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(
+      `Cannot parse ${what} ${JSON.stringify(text.slice(0, 200))}: not an object`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+function optionalString(v: Record<string, unknown>, key: string, what: string) {
+  const value = v[key];
+  if (value !== undefined && typeof value !== "string") {
+    throw new TypeError(`Cannot parse ${what}: "${key}" ${JSON.stringify(value)} is not a string`);
+  }
+  return value as string | undefined;
+}
+
+/**
+ * Parses a MESSAGE payload as an order.
+ *
+ * @throws {TypeError} naming the payload or field when it is not a valid order.
+ */
+export function parseMaintenanceOrder(data: Uint8Array): MaintenanceOrder {
+  const v = decodeJson(data, "maintenance order");
+  if (!OPS.includes(v.op as MaintenanceOp)) {
+    throw new TypeError(
+      `Cannot parse maintenance order: "op" ${JSON.stringify(v.op)} is not one of ${
+        OPS.join(", ")
+      }`,
+    );
+  }
+  const order: MaintenanceOrder = { op: v.op as MaintenanceOp };
+  const id = optionalString(v, "id", "maintenance order");
+  const taskId = optionalString(v, "taskId", "maintenance order");
+  if (id !== undefined) order.id = id;
+  if (taskId !== undefined) order.taskId = taskId;
+  return order;
+}
+
+/** Encodes an order as a MESSAGE payload. */
+export function encodeMaintenanceOrder(order: MaintenanceOrder): Uint8Array {
+  return encoder.encode(JSON.stringify(order));
+}
+
+/** Encodes an outcome (for `TaskStatus.data` and the MESSAGE back). */
+export function encodeMaintenanceOutcome(outcome: MaintenanceOutcome): Uint8Array {
+  return encoder.encode(JSON.stringify(outcome));
+}
+
+/**
+ * Parses an outcome the executor sent.
+ *
+ * @throws {TypeError} naming the payload when it is not an outcome.
+ */
+export function parseMaintenanceOutcome(data: Uint8Array): MaintenanceOutcome {
+  const v = decodeJson(data, "maintenance outcome");
+  if (
+    v.kind !== "outcome" || !OPS.includes(v.op as MaintenanceOp) ||
+    typeof v.taskId !== "string" || typeof v.ok !== "boolean" ||
+    (v.etcd !== "running" && v.etcd !== "stopped") || typeof v.message !== "string"
+  ) {
+    throw new TypeError(
+      `Cannot parse maintenance outcome ${JSON.stringify(v).slice(0, 200)}: missing fields`,
+    );
+  }
+  const id = optionalString(v, "id", "maintenance outcome");
+  return {
+    kind: "outcome",
+    op: v.op as MaintenanceOp,
+    ...(id !== undefined ? { id } : {}),
+    taskId: v.taskId,
+    ok: v.ok,
+    etcd: v.etcd,
+    message: v.message,
+  };
+}
