@@ -213,7 +213,7 @@ class HttpSchedulerClient implements SchedulerClient {
   async #subscribeOnce(backoff: Backoff): Promise<StreamEnd> {
     let leader: URL | undefined;
     try {
-      leader = await this.#leaders.current();
+      leader = await untilAborted(this.#leaders.current(), this.#closing.signal);
     } catch (e) {
       return { reason: `master detection failed: ${(e as Error).message}`, wasSubscribed: false };
     }
@@ -266,4 +266,14 @@ class HttpSchedulerClient implements SchedulerClient {
     });
     attempt.abort(new Error(`leading master changed to ${leader?.host ?? "none"}`));
   }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (a slow detector must not block close). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

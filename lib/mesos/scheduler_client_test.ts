@@ -466,3 +466,17 @@ Deno.test("scheduler client close() during the backoff wait stops at once", asyn
   assert.equal(server.requests.length, 1);
   await server.close();
 });
+
+Deno.test("scheduler client close() does not wait for a detector that knows no leader yet", async () => {
+  let calls = 0;
+  const detector = {
+    current: () => {
+      calls++;
+      return new Promise<URL | undefined>(() => {});
+    },
+  };
+  const client = createSchedulerClient({ master: detector, frameworkInfo: INFO });
+  await client.close();
+  await client.done;
+  assert.equal(calls, 1);
+});
