@@ -107,7 +107,7 @@ class HttpSchedulerClient implements SchedulerClient {
   #frameworkId: string | undefined;
   #stopped = false;
   #attempt: SubscriptionAttempt | undefined;
-  #run: Promise<void>;
+  readonly #run: Promise<void>;
   readonly done: Promise<void>;
 
   constructor(options: SchedulerClientOptions) {
