@@ -1,0 +1,278 @@
+/**
+ * What runs after every input: forget finished records, time out a stuck change, carry out
+ * the planned membership step, want or refuse offers (REVIVE / SUPPRESS), schedule probes,
+ * note the reseed hook, and arm the next timer.
+ *
+ * @module
+ */
+import { isTerminal } from "../../lib/mesos/types.ts";
+import { byTask, type Ctx, log, memberClientUrl, secs, voterEndpoints } from "./context.ts";
+import { type Plan, planNext } from "./membership.ts";
+import { configuredMemberId, memberPeerUrl, runningMembers, type State } from "./state.ts";
+
+/** Drops records of ended tasks that etcd no longer lists. */
+function forgetFinished(ctx: Ctx): void {
+  const { s } = ctx;
+  const keep = s.members.filter((m) => {
+    if (!isTerminal(m.taskState)) return true;
+    if (s.change?.kind === "add" && s.change.taskId === m.taskId) return true;
+    return configuredMemberId(s, m) !== undefined;
+  });
+  for (const m of s.members) {
+    if (!keep.includes(m)) log(ctx, "debug", "forgetting finished member", { member: m.name });
+  }
+  s.members = keep;
+}
+
+/** Aborts a change whose member died, or whose etcd call never answered. */
+function watchChange(ctx: Ctx): void {
+  const { s, now } = ctx;
+  const o = s.options;
+  const c = s.change;
+  if (c === undefined) return;
+  if (c.kind === "remove") {
+    if (now - c.startedAt >= o.probeTimeoutMs) {
+      log(ctx, "warn", "etcd remove unanswered; will retry", { member: c.name });
+      s.change = undefined;
+    }
+    return;
+  }
+  if (c.kind === "bootstrap") {
+    const m = s.members.find((x) => x.name === c.name && !isTerminal(x.taskState));
+    if (m && m.taskState !== "TASK_RUNNING" && now - c.startedAt >= o.launchTimeoutMs) {
+      const reason = `not TASK_RUNNING after ${secs(now - c.startedAt)}`;
+      m.retiring = { reason, at: now, removed: true };
+      ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason });
+      s.counters.tasks_killed++;
+      s.change = undefined;
+      log(ctx, "warn", "killing the first member", { member: m.name, reason });
+    }
+    return;
+  }
+  if ((c.step === "adding" || c.step === "promoting") && now - c.stepAt >= o.probeTimeoutMs) {
+    log(ctx, "warn", `etcd ${c.step} call unanswered`, { member: c.name });
+    if (c.step === "adding") {
+      s.change = undefined;
+      s.retryAt = now + o.healthIntervalMs;
+      s.probeWanted = true;
+    } else {
+      c.step = "catching-up";
+      c.stepAt = now;
+    }
+    return;
+  }
+  const m = byTask(s, c.taskId);
+  if (m === undefined || isTerminal(m.taskState)) return;
+  let reason: string | undefined;
+  if (m.taskState !== "TASK_RUNNING" && m.launchedAt !== undefined) {
+    if (now - m.launchedAt >= o.launchTimeoutMs) {
+      reason = `not TASK_RUNNING after ${secs(now - m.launchedAt)}`;
+    }
+  } else if (
+    m.unreachableSince !== undefined && now - m.unreachableSince >= o.memberGracePeriodMs
+  ) {
+    reason = `unreachable for ${secs(now - m.unreachableSince)} while joining`;
+  }
+  if (reason === undefined) return;
+  m.retiring = { reason, at: now, removed: c.memberId === undefined };
+  ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason });
+  s.counters.tasks_killed++;
+  s.change = undefined;
+  log(ctx, "warn", "abandoning a join", { member: m.name, reason });
+  if (c.memberId !== undefined) {
+    ctx.fx.push({
+      type: "etcdRemove",
+      memberId: c.memberId,
+      name: m.name,
+      reason,
+      endpoints: voterEndpoints(s),
+    });
+    s.change = { kind: "remove", memberId: c.memberId, name: m.name, reason, startedAt: now };
+  }
+}
+
+/** Carries out a retire/prune/adoptLearner plan. */
+function execute(ctx: Ctx, plan: Plan): void {
+  const { s, now } = ctx;
+  if (plan.kind === "retire") {
+    const m = byTask(s, plan.taskId);
+    if (m === undefined) return;
+    if (!plan.continuing) {
+      s.lastDestructiveAt = now;
+      m.retiring = { reason: plan.reason, at: now, removed: plan.removeId === undefined };
+      log(ctx, "warn", "retiring member", { member: m.name, task: m.taskId, reason: plan.reason });
+    }
+    if (plan.kill && !isTerminal(m.taskState)) {
+      ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason: plan.reason });
+      s.counters.tasks_killed++;
+    }
+    if (plan.removeId !== undefined) {
+      ctx.fx.push({
+        type: "etcdRemove",
+        memberId: plan.removeId,
+        name: m.name,
+        reason: plan.reason,
+        endpoints: voterEndpoints(s),
+      });
+      s.change = {
+        kind: "remove",
+        memberId: plan.removeId,
+        name: m.name,
+        reason: plan.reason,
+        startedAt: now,
+      };
+    }
+  } else if (plan.kind === "prune") {
+    s.lastDestructiveAt = now;
+    log(ctx, "warn", "removing an etcd member without a task", {
+      member: plan.name,
+      reason: plan.reason,
+    });
+    ctx.fx.push({
+      type: "etcdRemove",
+      memberId: plan.memberId,
+      name: plan.name,
+      reason: plan.reason,
+      endpoints: voterEndpoints(s),
+    });
+    s.change = {
+      kind: "remove",
+      memberId: plan.memberId,
+      name: plan.name,
+      reason: plan.reason,
+      startedAt: now,
+    };
+  } else if (plan.kind === "adoptLearner") {
+    const m = byTask(s, plan.taskId);
+    if (m === undefined) return;
+    s.change = {
+      kind: "add",
+      step: "catching-up",
+      name: m.name,
+      taskId: m.taskId,
+      peerUrl: memberPeerUrl(m),
+      startedAt: now,
+      stepAt: now,
+      memberId: m.memberId,
+      learner: true,
+    };
+    s.probeWanted = true;
+    log(ctx, "info", "taking over a running learner", { member: m.name });
+  }
+}
+
+function noteWait(ctx: Ctx, plan: Plan): void {
+  const reason = plan.kind === "wait" ? plan.reason : undefined;
+  if (reason !== undefined && reason !== ctx.s.lastWaitReason) {
+    log(ctx, ctx.s.change === undefined ? "info" : "debug", "waiting", { reason });
+  }
+  ctx.s.lastWaitReason = reason;
+}
+
+function steerOffers(ctx: Ctx, plan: Plan): void {
+  const { s } = ctx;
+  if (!s.connected) return;
+  const wanted = plan.kind === "bootstrap" || plan.kind === "add";
+  // REVIVE once when the need arises (not while it lasts: offers declined meanwhile for
+  // placement would otherwise come straight back in a revive loop).
+  if (wanted && !s.offersWanted && (s.suppressed || s.filtered)) {
+    ctx.fx.push({ type: "revive" });
+    s.suppressed = false;
+    s.filtered = false;
+  }
+  s.offersWanted = wanted;
+  if (plan.kind === "complete" && !s.suppressed) {
+    ctx.fx.push({ type: "suppress" });
+    s.suppressed = true;
+    log(ctx, "info", "cluster complete; offers suppressed", { members: s.options.clusterSize });
+  }
+}
+
+function scheduleProbe(ctx: Ctx): void {
+  const { s, now } = ctx;
+  const o = s.options;
+  if (s.probeInFlightSince !== undefined) {
+    if (now - s.probeInFlightSince < o.probeTimeoutMs) return;
+    log(ctx, "warn", "probe unanswered; probing again", { since: s.probeInFlightSince });
+  }
+  const targets = runningMembers(s);
+  if (targets.length === 0) return;
+  const due = s.lastProbeAt === undefined || now >= s.lastProbeAt + o.healthIntervalMs;
+  if (!s.probeWanted && !due) return;
+  ctx.fx.push({
+    type: "probe",
+    members: targets.map((m) => ({
+      name: m.name,
+      clientUrl: memberClientUrl(m),
+      memberId: m.memberId,
+    })),
+  });
+  s.probeInFlightSince = now;
+  s.lastProbeAt = now;
+  s.probeWanted = false;
+}
+
+function reseedHook(ctx: Ctx): void {
+  const { s, now } = ctx;
+  const o = s.options;
+  const since = s.health.unhealthySince;
+  if (!o.autoReseed || s.reseedRequested || !s.clusterFormed || since === undefined) return;
+  if (now - since < o.reseedTimeoutMs) return;
+  const reason = `unhealthy for ${secs(now - since)}: ${s.health.reason}`;
+  s.reseedRequested = { at: now, source: "auto", reason };
+  log(ctx, "warn", "reseed needed", { reason });
+}
+
+/** The earliest time something becomes due, if any. */
+function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
+  const o = s.options;
+  const at: number[] = [];
+  if (plan.kind === "wait" && plan.until !== undefined) at.push(plan.until);
+  if (s.retryAt !== undefined) at.push(s.retryAt);
+  if (runningMembers(s).length > 0 && s.lastProbeAt !== undefined) {
+    at.push(
+      s.probeInFlightSince !== undefined
+        ? s.probeInFlightSince + o.probeTimeoutMs
+        : s.lastProbeAt + o.healthIntervalMs,
+    );
+  }
+  for (const m of s.members) {
+    if (m.unreachableSince !== undefined) at.push(m.unreachableSince + o.memberGracePeriodMs);
+    if (m.taskState !== "TASK_RUNNING" && m.launchedAt !== undefined && !isTerminal(m.taskState)) {
+      at.push(m.launchedAt + o.launchTimeoutMs);
+    }
+  }
+  const c = s.change;
+  if (c?.kind === "remove") at.push(c.startedAt + o.probeTimeoutMs);
+  if (c?.kind === "add" && (c.step === "adding" || c.step === "promoting")) {
+    at.push(c.stepAt + o.probeTimeoutMs);
+  }
+  if (
+    o.autoReseed && !s.reseedRequested && s.health.unhealthySince !== undefined && s.clusterFormed
+  ) {
+    at.push(s.health.unhealthySince + o.reseedTimeoutMs);
+  }
+  const future = at.filter((t) => t > now);
+  return future.length > 0 ? Math.min(...future) : undefined;
+}
+
+/** Runs the after-input bookkeeping and planning. */
+export function advance(ctx: Ctx): void {
+  const { s, now } = ctx;
+  forgetFinished(ctx);
+  watchChange(ctx);
+  reseedHook(ctx);
+  let plan = planNext(s, now);
+  if (plan.kind === "retire" || plan.kind === "prune" || plan.kind === "adoptLearner") {
+    execute(ctx, plan);
+    plan = planNext(s, now);
+  }
+  noteWait(ctx, plan);
+  steerOffers(ctx, plan);
+  scheduleProbe(ctx);
+  const at = nextDeadline(s, plan, now);
+  if (at !== undefined && at !== s.timerAt) {
+    ctx.fx.push({ type: "armTimer", at });
+    s.timerAt = at;
+  }
+}

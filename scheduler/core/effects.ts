@@ -1,0 +1,75 @@
+/**
+ * What the core asks the shell to do: plain data, performed in order. Results come back
+ * as inputs (`etcdResult`, `probe`, `status`...).
+ *
+ * @module
+ */
+import type { DiscoveryInfo, Label, Resource, TaskStatus } from "../../lib/mesos/types.ts";
+import type { MemberConfig } from "../member_config.ts";
+
+/** Everything decided about one member's task; `buildTaskInfo` turns it into a TaskInfo. */
+export interface MemberLaunch {
+  taskId: string;
+  /** Member name, `etcd-<n>`. */
+  name: string;
+  agentId: string;
+  /** The agent's host name (the offer's `hostname`). */
+  hostname: string;
+  peerPort: number;
+  clientPort: number;
+  /** cpus, mem, disk and the two ports, taken from the offer. */
+  taskResources: Resource[];
+  /** The executor's own cpus and mem, taken from the offer. */
+  executorResources: Resource[];
+  /** Goes into TaskInfo.data (see `encodeMemberConfig`). */
+  config: MemberConfig;
+  labels: Label[];
+  discovery: DiscoveryInfo;
+}
+
+/** Log severity of a `log` effect. */
+export type EffectLogLevel = "debug" | "info" | "warn" | "error";
+
+/** A member to probe: name and client URL. */
+export interface ProbeTarget {
+  name: string;
+  clientUrl: string;
+  memberId?: string;
+}
+
+/** Every effect {@linkcode step} can return. */
+export type Effect =
+  /** ACCEPT `offerId` with one LAUNCH of the member's task. */
+  | { type: "launch"; offerId: string; agentId: string; member: MemberLaunch }
+  | { type: "decline"; offerIds: string[]; refuseSeconds: number }
+  | { type: "suppress" }
+  | { type: "revive" }
+  /** KILL a task; `reason` is for the log (destructive: rate-limited by the core). */
+  | { type: "kill"; taskId: string; agentId: string; reason: string }
+  /** ACKNOWLEDGE a status update that carries a uuid. */
+  | { type: "acknowledge"; status: TaskStatus }
+  /** RECONCILE; an empty list asks for every task (implicit reconciliation). */
+  | { type: "reconcile"; tasks: { taskId: string; agentId?: string }[] }
+  /** Add a learner through `endpoints`; answer with `etcdResult{op:"addLearner"}`. */
+  | { type: "etcdAddLearner"; member: { name: string; peerUrl: string }; endpoints: string[] }
+  /** Promote a learner; answer with `etcdResult{op:"promote"}`. */
+  | { type: "etcdPromote"; memberId: string; name?: string; endpoints: string[] }
+  /** Remove a member (destructive); answer with `etcdResult{op:"remove"}`. */
+  | { type: "etcdRemove"; memberId: string; name?: string; reason: string; endpoints: string[] }
+  /** Probe these members (status each, member list, a linearizable read); answer `probe`. */
+  | { type: "probe"; members: ProbeTarget[] }
+  | { type: "persistFrameworkId"; frameworkId: string }
+  | {
+    type: "log";
+    level: EffectLogLevel;
+    msg: string;
+    fields: Record<string, string | number | boolean | undefined>;
+  }
+  /** Deliver a `tick` at `at` (ms since the epoch); replaces any earlier armed timer. */
+  | { type: "armTimer"; at: number };
+
+/** The result of one {@linkcode step}. */
+export interface StepResult<S> {
+  state: S;
+  effects: Effect[];
+}

@@ -1,0 +1,86 @@
+/**
+ * What the shell feeds the core: plain data describing one thing that happened.
+ *
+ * @module
+ */
+import type { Offer, TaskStatus } from "../../lib/mesos/types.ts";
+
+/** One configured etcd member as `memberList` reports it (ids are decimal strings). */
+export interface EtcdMemberView {
+  id: string;
+  /** Empty until the member has started. */
+  name: string;
+  peerUrls: string[];
+  clientUrls?: string[];
+  isLearner: boolean;
+}
+
+/** What probing one member found. Raft numbers may be decimal strings (uint64). */
+export interface ProbeMemberResult {
+  /** Member name, as given in the `probe` effect. */
+  name: string;
+  /** True when the member answered its status call. */
+  reachable: boolean;
+  /** The member's own id. */
+  memberId?: string;
+  /** Raft committed index. */
+  raftIndex?: string | number | bigint;
+  raftTerm?: string | number | bigint;
+  /** The id of the leader this member believes in (`"0"` or empty: none). */
+  leader?: string;
+  isLearner?: boolean;
+  /** Why it was unreachable. */
+  error?: string;
+}
+
+/** The answer to a `probe` effect. */
+export interface ProbeInput {
+  type: "probe";
+  results: ProbeMemberResult[];
+  /** True when a quorum (linearizable) read through the voting members succeeded. */
+  linearizableReadOk: boolean;
+  /** The configured membership, when some member could list it. */
+  membership?: EtcdMemberView[];
+  /** Why the linearizable read failed. */
+  readError?: string;
+}
+
+/** Which etcd membership call an `etcdResult` answers. */
+export type EtcdOp = "addLearner" | "promote" | "remove";
+
+/** The answer to an `etcdAddLearner`, `etcdPromote` or `etcdRemove` effect. */
+export interface EtcdResultInput {
+  type: "etcdResult";
+  op: EtcdOp;
+  ok: boolean;
+  /** Error text (or a note) for the log. */
+  detail?: string;
+  /** The admin client's error kind (`member-not-found`, `learner-not-ready`, `timeout`...). */
+  errorKind?: string;
+  /** addLearner: the new member's id. */
+  memberId?: string;
+  /** addLearner: false when the server has no learners and added a voter instead. */
+  learner?: boolean;
+  /** The membership after the change, when known. */
+  members?: EtcdMemberView[];
+}
+
+/** Every input of {@linkcode step}. */
+export type Input =
+  /** SUBSCRIBED from the master. */
+  | { type: "subscribed"; frameworkId: string }
+  /** The subscription ended (stream closed, master failover). */
+  | { type: "disconnected"; reason?: string }
+  | { type: "offers"; offers: Offer[] }
+  | { type: "rescind"; offerId: string }
+  | { type: "status"; status: TaskStatus }
+  /** FAILURE from the master: an agent was removed, or an executor exited. */
+  | { type: "failure"; agentId: string; executorId?: string }
+  | ProbeInput
+  | EtcdResultInput
+  /** Time passed (a timer armed by `armTimer` fired, or a periodic tick). */
+  | { type: "tick" }
+  /** An operator request from the admin API. */
+  | { type: "admin"; action: "reseed" }
+  /** The master has answered the reconciliation requested by the `reconcile` effect. */
+  | { type: "reconcileDone" };

@@ -1,0 +1,180 @@
+/**
+ * Offer handling: use at most one offer for the member the plan wants (bootstrap or add),
+ * decline every other one — offers that do not fit with the short filter so they come back,
+ * offers that are not needed with the long idle filter (REVIVE clears it).
+ *
+ * @module
+ */
+import { isTerminal, type Offer } from "../../lib/mesos/types.ts";
+import { peerUrl } from "../member_config.ts";
+import { type Ctx, log, voterEndpoints } from "./context.ts";
+import { buildMemberLaunch } from "./launch_spec.ts";
+import { planNext } from "./membership.ts";
+import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
+import type { MemberRecord, State } from "./state.ts";
+import { memberName } from "./task_id.ts";
+
+type Fitted = Extract<ReturnType<typeof fitOffer>, { ok: true }>;
+
+function needsOf(s: State): MemberNeeds {
+  const o = s.options;
+  return {
+    cpus: o.cpus,
+    memMb: o.memMb,
+    diskMb: o.diskMb,
+    executorCpus: o.executorCpus,
+    executorMemMb: o.executorMemMb,
+  };
+}
+
+/** Members that occupy an agent for placement: every task that may still run. */
+function placed(s: State): MemberRecord[] {
+  return s.members.filter((m) => !isTerminal(m.taskState));
+}
+
+/** The cluster token: stable for the framework, so it survives scheduler failover. */
+export function clusterTokenOf(s: State): string {
+  return s.clusterToken ?? `${s.options.frameworkName}-${s.frameworkId ?? "ephemeral"}`;
+}
+
+/** Launches the first member on `offer`. */
+function bootstrapOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
+  const { s, now } = ctx;
+  const name = memberName(s.nextIndex++);
+  s.clusterToken = clusterTokenOf(s);
+  const launch = buildMemberLaunch(offer, {
+    name,
+    allocation: fit.allocation,
+    clusterState: "new",
+    clusterToken: s.clusterToken,
+    learner: false,
+  });
+  ctx.fx.push({ type: "launch", offerId: offer.id.value, agentId: launch.agentId, member: launch });
+  s.members.push({
+    name,
+    taskId: launch.taskId,
+    agentId: launch.agentId,
+    hostname: launch.hostname,
+    peerPort: launch.peerPort,
+    clientPort: launch.clientPort,
+    taskState: "TASK_STAGING",
+    launchedAt: now,
+    learner: false,
+    placementValue: s.agentValues[launch.agentId],
+  });
+  s.change = { kind: "bootstrap", name, startedAt: now };
+  s.counters.launched_servers++;
+  log(ctx, "info", "launching the first member (new cluster)", {
+    member: name,
+    host: launch.hostname,
+    peerPort: launch.peerPort,
+    clientPort: launch.clientPort,
+    agent: launch.agentId,
+  });
+}
+
+/** Holds `offer` and asks etcd to add the new member as a learner; launch follows. */
+function addOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
+  const { s, now } = ctx;
+  const name = memberName(s.nextIndex++);
+  s.clusterToken = clusterTokenOf(s);
+  const launch = buildMemberLaunch(offer, {
+    name,
+    allocation: fit.allocation,
+    clusterState: "existing",
+    clusterToken: s.clusterToken,
+    learner: true,
+    membership: s.etcdMembers,
+  });
+  const url = peerUrl(launch.hostname, launch.peerPort);
+  s.change = {
+    kind: "add",
+    step: "adding",
+    name,
+    taskId: launch.taskId,
+    peerUrl: url,
+    startedAt: now,
+    stepAt: now,
+    launch,
+    offerId: offer.id.value,
+    learner: true,
+  };
+  ctx.fx.push({
+    type: "etcdAddLearner",
+    member: { name, peerUrl: url },
+    endpoints: voterEndpoints(s),
+  });
+  log(ctx, "info", "adding a member as a learner", {
+    member: name,
+    host: launch.hostname,
+    peerUrl: url,
+    agent: launch.agentId,
+  });
+}
+
+/** Handles an OFFERS event. */
+export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
+  const { s } = ctx;
+  const o = s.options;
+  if (o.placement.kind === "attribute") {
+    for (const offer of offers) {
+      const v = attributeValue(offer.attributes, o.placement.name);
+      if (v !== undefined) s.agentValues[offer.agent_id.value] = v;
+    }
+  }
+  const plan = planNext(s, ctx.now);
+  const wanted = plan.kind === "bootstrap" || plan.kind === "add";
+  const short: string[] = [];
+  const idle: string[] = [];
+  let used = false;
+  for (const offer of offers) {
+    const id = offer.id.value;
+    if (!wanted || used) {
+      idle.push(id);
+      continue;
+    }
+    const conflict = placementConflict(offer, placed(s), o.placement);
+    if (conflict !== undefined) {
+      log(ctx, "debug", "declining offer: placement", { offer: id, reason: conflict });
+      idle.push(id);
+      continue;
+    }
+    const fit = fitOffer(offer, needsOf(s));
+    if (!fit.ok) {
+      log(ctx, "info", `declining offer: ${fit.kind}`, {
+        offer: id,
+        host: offer.hostname,
+        reason: fit.reason,
+      });
+      short.push(id);
+      continue;
+    }
+    used = true;
+    if (plan.kind === "bootstrap") bootstrapOn(ctx, offer, fit);
+    else addOn(ctx, offer, fit);
+  }
+  if (!wanted && offers.length > 0) {
+    log(ctx, "debug", "declining offers: not needed", { offers: idle.length, why: waitWhy(plan) });
+  }
+  if (short.length > 0) {
+    ctx.fx.push({ type: "decline", offerIds: short, refuseSeconds: o.offerRefuseSeconds });
+  }
+  if (idle.length > 0) {
+    ctx.fx.push({ type: "decline", offerIds: idle, refuseSeconds: o.idleRefuseSeconds });
+  }
+  if (short.length + idle.length > 0) s.filtered = true;
+  s.counters.offers_declined += short.length + idle.length;
+}
+
+function waitWhy(plan: ReturnType<typeof planNext>): string {
+  return plan.kind === "wait" ? plan.reason : plan.kind;
+}
+
+/** Handles RESCIND: a held offer is gone. */
+export function onRescind(ctx: Ctx, offerId: string): void {
+  const c = ctx.s.change;
+  if (c?.kind === "add" && c.offerId === offerId) {
+    c.offerLost = true;
+    log(ctx, "warn", "held offer rescinded before launch", { offer: offerId, member: c.name });
+  }
+}

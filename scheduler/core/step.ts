@@ -1,0 +1,77 @@
+/**
+ * The scheduler's pure decision core: `step(state, input, now) -> { state, effects }`.
+ *
+ * It never awaits, logs, reads the clock or draws random numbers: names and ids derive from
+ * the inputs, `now` and counters in the state, and logging is an effect. The shell performs
+ * the effects in order and feeds their results back as inputs.
+ *
+ * @example
+ * ```ts
+ * let state = initialState({ clusterSize: 3 });
+ * const r = step(state, { type: "subscribed", frameworkId: "fw-1" }, Date.now());
+ * state = r.state; // r.effects: persistFrameworkId, reconcile, log...
+ * ```
+ *
+ * @module
+ */
+import { advance } from "./advance.ts";
+import type { Ctx } from "./context.ts";
+import { log } from "./context.ts";
+import type { StepResult } from "./effects.ts";
+import type { Input } from "./inputs.ts";
+import { onOffers, onRescind } from "./offers.ts";
+import { onEtcdResult, onProbe } from "./on_etcd.ts";
+import { onDisconnected, onFailure, onReconcileDone, onStatus, onSubscribed } from "./on_mesos.ts";
+import type { State } from "./state.ts";
+
+/**
+ * Applies one input at time `now` (ms since the epoch). `state` is not modified; the new
+ * state is returned with the effects to perform, in order.
+ *
+ * @throws {RangeError} naming `now` when it is not a finite number.
+ */
+export function step(state: State, input: Input, now: number): StepResult<State> {
+  if (!Number.isFinite(now)) throw new RangeError(`Cannot step at time ${now}: expected ms`);
+  const ctx: Ctx = { s: structuredClone(state), fx: [], now };
+  switch (input.type) {
+    case "subscribed":
+      onSubscribed(ctx, input.frameworkId);
+      break;
+    case "disconnected":
+      onDisconnected(ctx, input.reason);
+      break;
+    case "offers":
+      onOffers(ctx, input.offers);
+      break;
+    case "rescind":
+      onRescind(ctx, input.offerId);
+      break;
+    case "status":
+      onStatus(ctx, input.status);
+      break;
+    case "failure":
+      onFailure(ctx, input.agentId, input.executorId);
+      break;
+    case "probe":
+      onProbe(ctx, input);
+      break;
+    case "etcdResult":
+      onEtcdResult(ctx, input);
+      break;
+    case "reconcileDone":
+      onReconcileDone(ctx);
+      break;
+    case "admin":
+      ctx.s.reseedRequested = { at: now, source: "admin", reason: "requested by an operator" };
+      log(ctx, "warn", "reseed requested", { source: "admin" });
+      break;
+    case "tick":
+      break;
+    default: {
+      const never: never = input;
+      throw new TypeError(`Cannot step with input ${JSON.stringify(never)}`);
+    }
+  }
+  advance(ctx);
+  return { state: ctx.s, effects: ctx.fx };
+}
