@@ -1,0 +1,252 @@
+/**
+ * Test support for the local master: a master on a fake clock, a minimal scheduler client
+ * that reads the RecordIO event stream, and a fake agent (a scripted HTTP server that
+ * registers through the internal protocol and records what the master asks of it).
+ * Not used by production code.
+ *
+ * @module
+ */
+import { FakeClock } from "../../clock.ts";
+import { CONTENT_TYPE, decodeMessage, type Encoding, type Plain } from "../../mesos/codec.ts";
+import { RecordIODecoder } from "../../mesos/recordio.ts";
+import {
+  type RecordedRequest,
+  type ScriptedServer,
+  startScriptedServer,
+} from "../../mesos/test_server.ts";
+import { silentLogger } from "../../log.ts";
+import { MASTER_INTERNAL, type RegisterAgentResponse } from "../internal_protocol.ts";
+import { createLocalMaster, type LocalMaster, type LocalMasterInit } from "./master.ts";
+
+/** A master on a fake clock (starting at `startMs`). */
+export async function startTestMaster(
+  init: Partial<LocalMasterInit> = {},
+  startMs = 1_795_290_963_000,
+): Promise<{ master: LocalMaster; clock: FakeClock }> {
+  const clock = new FakeClock(startMs);
+  const master = await createLocalMaster({ logger: silentLogger, clock, ...init });
+  return { master, clock };
+}
+
+/** POSTs a JSON call text (or object) to the scheduler endpoint; the body is read. */
+export async function postCall(
+  masterUrl: string,
+  call: Plain | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(`${masterUrl}/api/v1/scheduler`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+    body: typeof call === "string" ? call : JSON.stringify(call),
+  });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** A subscribed test scheduler reading its event stream. */
+export class TestScheduler {
+  readonly response: Response;
+  readonly encoding: Encoding;
+  readonly streamId: string;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #decoder = new RecordIODecoder();
+  #records: Uint8Array[] = [];
+  #ended = false;
+  /** Set once SUBSCRIBED was read. */
+  frameworkId = "";
+
+  private constructor(response: Response, encoding: Encoding) {
+    this.response = response;
+    this.encoding = encoding;
+    this.streamId = response.headers.get("Mesos-Stream-Id") ?? "";
+    this.#reader = response.body!.getReader();
+  }
+
+  /** SUBSCRIBEs with `body` (a call object or raw bytes) and returns the open stream. */
+  static async subscribe(
+    masterUrl: string,
+    body: Plain | Uint8Array,
+    options: { contentType?: Encoding; accept?: string } = {},
+  ): Promise<TestScheduler> {
+    const contentType = options.contentType ?? "json";
+    const res = await fetch(`${masterUrl}/api/v1/scheduler`, {
+      method: "POST",
+      headers: {
+        "Content-Type": CONTENT_TYPE[contentType],
+        Accept: options.accept ?? CONTENT_TYPE[contentType],
+      },
+      body: (body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit,
+    });
+    if (res.status !== 200) {
+      throw new Error(`SUBSCRIBE answered ${res.status}: ${await res.text()}`);
+    }
+    const type = res.headers.get("Content-Type");
+    return new TestScheduler(res, type === CONTENT_TYPE.protobuf ? "protobuf" : "json");
+  }
+
+  /** The next raw record (payload bytes); rejects on timeout or end of stream. */
+  async nextRecord(timeoutMs = 5000): Promise<Uint8Array> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#records.length === 0) {
+      if (this.#ended) throw new Error("Event stream ended");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`No event within ${timeoutMs} ms`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), left)));
+      const read = this.#pending ??= this.#reader.read();
+      const result = await Promise.race([read, timeout]);
+      clearTimeout(timer);
+      if (result === "timeout") continue;
+      this.#pending = undefined;
+      if (result.done) this.#ended = true;
+      else this.#records.push(...this.#decoder.decode(result.value));
+    }
+    return this.#records.shift()!;
+  }
+
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+
+  /** The next event, decoded; records SUBSCRIBED's framework id. */
+  async nextEvent(timeoutMs = 5000): Promise<Plain> {
+    const event = decodeMessage(
+      "mesos.v1.scheduler.Event",
+      await this.nextRecord(timeoutMs),
+      this.encoding,
+    );
+    if (event.type === "SUBSCRIBED") this.frameworkId = event.subscribed.framework_id.value;
+    return event;
+  }
+
+  /** The next event whose type is `type`, skipping HEARTBEATs only. */
+  async expectEvent(type: string, timeoutMs = 5000): Promise<Plain> {
+    for (;;) {
+      const event = await this.nextEvent(timeoutMs);
+      if (event.type === "HEARTBEAT" && type !== "HEARTBEAT") continue;
+      if (event.type !== type) {
+        throw new Error(`Expected ${type}, got ${JSON.stringify(event, replacer)}`);
+      }
+      return event;
+    }
+  }
+
+  /** Resolves true if the stream ends within `timeoutMs` with no further record. */
+  async ended(timeoutMs = 5000): Promise<boolean> {
+    try {
+      await this.nextRecord(timeoutMs);
+      return false;
+    } catch (e) {
+      return (e as Error).message === "Event stream ended";
+    }
+  }
+
+  /** True when no record arrives within `ms` (real time). */
+  async quiet(ms = 100): Promise<boolean> {
+    try {
+      const r = await this.nextRecord(ms);
+      this.#records.unshift(r);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /** A JSON call with this stream's id and framework id filled in. */
+  call(masterUrl: string, call: Plain): ReturnType<typeof postCall> {
+    return postCall(masterUrl, { framework_id: { value: this.frameworkId }, ...call }, {
+      "Mesos-Stream-Id": this.streamId,
+    });
+  }
+
+  /** Closes the stream from the client side. */
+  async close(): Promise<void> {
+    if (this.#pending !== undefined) {
+      await this.#reader.cancel().catch(() => {});
+      await this.#pending.catch(() => {});
+    } else await this.#reader.cancel().catch(() => {});
+  }
+}
+
+function replacer(_k: string, v: unknown) {
+  return v instanceof Uint8Array ? `<${v.length} bytes>` : v;
+}
+
+/** A fake agent registered with a master. */
+export interface FakeAgent {
+  server: ScriptedServer;
+  agentId: string;
+  /** Requests the master sent to the agent, by internal path. */
+  requestsTo(path: string): RecordedRequest[];
+  /** POSTs to one of the master's internal endpoints; returns status and JSON/text body. */
+  send(path: string, body: unknown): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+}
+
+/** The resources of the captured agent, in the order the real master offered them. */
+export const CAPTURED_AGENT_RESOURCES: Plain[] = [
+  { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31099 }] } },
+  { name: "cpus", type: "SCALAR", scalar: { value: 2 } },
+  { name: "mem", type: "SCALAR", scalar: { value: 2048 } },
+  { name: "disk", type: "SCALAR", scalar: { value: 10000 } },
+];
+
+/** Starts a scripted agent server and registers it (or re-registers with `agentId`). */
+export async function startFakeAgent(
+  masterUrl: string,
+  options: {
+    resources?: Plain[];
+    hostname?: string;
+    agentId?: string;
+    tasks?: Plain[];
+    frameworks?: Plain[];
+    attributes?: Plain[];
+  } = {},
+): Promise<FakeAgent> {
+  const server = await startScriptedServer(() =>
+    new Response("{}", { headers: { "Content-Type": "application/json" } })
+  );
+  const send = async (path: string, body: unknown) => {
+    const res = await fetch(new URL(path, masterUrl), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  const agentInfo: Plain = {
+    hostname: options.hostname ?? "localhost",
+    port: server.port,
+    resources: options.resources ?? CAPTURED_AGENT_RESOURCES,
+  };
+  if (options.attributes) agentInfo.attributes = options.attributes;
+  const reg = await send(MASTER_INTERNAL.register, {
+    agent_info: agentInfo,
+    agent_url: server.origin,
+    agent_id: options.agentId,
+    tasks: options.tasks ?? [],
+    frameworks: options.frameworks ?? [],
+  });
+  if (reg.status !== 200) {
+    await server.close();
+    throw new Error(`register answered ${reg.status}: ${reg.body}`);
+  }
+  const { agent_id } = JSON.parse(reg.body) as RegisterAgentResponse;
+  return {
+    server,
+    agentId: agent_id,
+    requestsTo: (path) => server.requests.filter((r) => r.path === path),
+    send,
+    close: () => server.close(),
+  };
+}
+
+/** Polls `check` every 10 ms until it returns true (rejects after `timeoutMs`). */
+export async function waitFor(
+  check: () => boolean,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
