@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../log.ts";
-import { bytesToBase64 } from "../../mesos/codec.ts";
+import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";
@@ -58,7 +58,7 @@ async function actAsExecutor(agent: LocalAgent, executorId: string, subscribe?: 
     type: "SUBSCRIBE",
     subscribe: subscribe ?? {},
   });
-  const events: Record<string, any>[] = []; // deno-lint-ignore-line no-explicit-any
+  const events: Plain[] = [];
   const decoder = new RecordIODecoder();
   const reader = res.body!.getReader();
   const done = (async () => {
