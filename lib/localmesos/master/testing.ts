@@ -138,14 +138,22 @@ export class TestScheduler {
     }
   }
 
-  /** True when no record arrives within `ms` (real time). */
+  /** True when no event other than HEARTBEAT arrives within `ms` (real time). */
   async quiet(ms = 100): Promise<boolean> {
-    try {
-      const r = await this.nextRecord(ms);
-      this.#records.unshift(r);
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return true;
+      let record: Uint8Array;
+      try {
+        record = await this.nextRecord(left);
+      } catch {
+        return true;
+      }
+      const event = decodeMessage("mesos.v1.scheduler.Event", record, this.encoding);
+      if (event.type === "HEARTBEAT") continue;
+      this.#records.unshift(record);
       return false;
-    } catch {
-      return true;
     }
   }
 
@@ -249,4 +257,74 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A command TaskInfo for `offer` using `cpus`/`mem` (JSON call form). */
+export function commandTask(offer: Plain, taskId: string, cpus = 0.1, mem = 32): Plain {
+  return {
+    name: taskId,
+    task_id: { value: taskId },
+    agent_id: offer.agent_id,
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: cpus } },
+      { name: "mem", type: "SCALAR", scalar: { value: mem } },
+    ],
+    command: { value: "sleep 1000" },
+  };
+}
+
+/** ACCEPTs `offer` with one LAUNCH of `tasks`; asserts nothing, returns the HTTP status. */
+export async function acceptOffer(
+  scheduler: TestScheduler,
+  masterUrl: string,
+  offer: Plain,
+  tasks: Plain[],
+  filters?: Plain,
+): Promise<number> {
+  const accept: Plain = {
+    offer_ids: [offer.id],
+    operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
+  };
+  if (filters) accept.filters = filters;
+  return (await scheduler.call(masterUrl, { type: "ACCEPT", accept })).status;
+}
+
+/** Sends a status update from `agent` as the internal protocol carries it. */
+export async function sendStatus(
+  agent: FakeAgent,
+  frameworkId: string,
+  taskId: string,
+  state: string,
+  extra: Plain = {},
+): Promise<void> {
+  const res = await agent.send(MASTER_INTERNAL.statusUpdate, {
+    agent_id: agent.agentId,
+    framework_id: frameworkId,
+    status: {
+      task_id: { value: taskId },
+      state,
+      source: "SOURCE_EXECUTOR",
+      executor_id: { value: taskId },
+      timestamp: 1795290970.5,
+      ...extra,
+    },
+  });
+  if (res.status !== 200) throw new Error(`status_update answered ${res.status}: ${res.body}`);
+}
+
+/** Subscribes a JSON framework with `info` overrides and reads SUBSCRIBED + HEARTBEAT. */
+export async function subscribeFramework(
+  masterUrl: string,
+  info: Plain = {},
+): Promise<TestScheduler> {
+  const id = info.id;
+  const call: Plain = {
+    type: "SUBSCRIBE",
+    subscribe: { framework_info: { user: "u", name: "n", ...info } },
+  };
+  if (id !== undefined) call.framework_id = id;
+  const scheduler = await TestScheduler.subscribe(masterUrl, call);
+  await scheduler.expectEvent("SUBSCRIBED");
+  await scheduler.expectEvent("HEARTBEAT");
+  return scheduler;
 }
