@@ -45,6 +45,8 @@ export class MasterLink {
   readonly #fetch: typeof fetch;
   #agentId: string | undefined;
   #master: URL | undefined;
+  /** The leader the source named when we registered (the master may have redirected). */
+  #registeredVia: URL | undefined;
   #registered = false;
   #partitioned = false;
   #stopped = true;
@@ -170,6 +172,7 @@ export class MasterLink {
       return;
     }
     this.#master = new URL(url.origin + "/");
+    this.#registeredVia = leader;
     this.#registered = true;
     this.#failures = 0;
     this.#o.logger.info(reregistered ? "re-registered" : "registered", {
@@ -181,6 +184,13 @@ export class MasterLink {
   }
 
   async #ping(): Promise<void> {
+    if (!this.#o.leader.onChange) {
+      // A source that cannot notify is asked again every interval.
+      const leader = await this.#o.leader.current();
+      if (leader !== undefined && leader.origin !== this.#registeredVia?.origin) {
+        return this.#reregister(`leader is now ${leader.origin}`);
+      }
+    }
     const res = await this.#call(new URL(MASTER_INTERNAL.ping, this.#master), {
       agent_id: this.#agentId,
     });

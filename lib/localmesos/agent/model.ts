@@ -49,6 +49,8 @@ export interface ExecutorEntry {
   process?: ContainerProcess;
   registrationTimer?: number;
   shutdownTimer?: number;
+  /** Settles once the executor is finished (process gone and bookkeeping done). */
+  finished?: Promise<void>;
   /** Set when the agent was told to kill it (a command task's KILL or shutdown). */
   killed?: boolean;
   /** Why the agent is terminating the executor: sets the reason/message of the final statuses. */

@@ -65,7 +65,6 @@ export class ExecutorSupervisor {
   readonly #log: Logger;
   readonly #frameworks = new Map<string, FrameworkEntry>();
   readonly #updates: StatusUpdateManager;
-  readonly #exits = new Set<Promise<void>>();
   #stopping = false;
 
   constructor(options: SupervisorOptions) {
@@ -343,14 +342,16 @@ export class ExecutorSupervisor {
 
   /** Kills every process group (optionally only of frameworks matching `which`) and waits. */
   async killAll(which: (fw: FrameworkEntry) => boolean = () => true): Promise<void> {
+    const waits: Promise<void>[] = [];
     for (const fw of this.#frameworks.values()) {
       if (!which(fw)) continue;
       for (const entry of fw.executors.values()) {
         entry.state = "TERMINATING";
         entry.process?.signalGroup("SIGKILL");
+        if (entry.finished) waits.push(entry.finished);
       }
     }
-    await Promise.all([...this.#exits]);
+    await Promise.all(waits);
   }
 
   /** Stops everything: no more updates, every process group killed, timers cancelled. */
@@ -423,8 +424,7 @@ export class ExecutorSupervisor {
       };
       this.#finish(fw, entry, -1);
     });
-    this.#exits.add(done);
-    done.finally(() => this.#exits.delete(done));
+    entry.finished = done;
   }
 
   #armRegistrationTimer(entry: ExecutorEntry): void {
