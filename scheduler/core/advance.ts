@@ -163,10 +163,13 @@ function execute(ctx: Ctx, plan: Plan): void {
 
 function noteWait(ctx: Ctx, plan: Plan): void {
   const reason = plan.kind === "wait" ? plan.reason : undefined;
-  if (reason !== undefined && reason !== ctx.s.lastWaitReason) {
+  // Compare without numbers so a countdown ("rate limited for 30s") logs once.
+  const gist = reason?.replace(/[0-9]+/g, "#");
+  if (reason !== undefined && gist !== ctx.s.lastWaitReason) {
     log(ctx, ctx.s.change === undefined ? "info" : "debug", "waiting", { reason });
+    if (reason.startsWith("rate limited")) ctx.s.counters.destructive_deferred++;
   }
-  ctx.s.lastWaitReason = reason;
+  ctx.s.lastWaitReason = gist;
 }
 
 function steerOffers(ctx: Ctx, plan: Plan): void {

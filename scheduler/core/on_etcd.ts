@@ -8,6 +8,7 @@ import { type Ctx, log, voterEndpoints } from "./context.ts";
 import { evaluateHealth, raftNumber } from "./health.ts";
 import type { EtcdMemberView, EtcdResultInput, ProbeInput } from "./inputs.ts";
 import { withMembership } from "./launch_spec.ts";
+import { memberIndex } from "./task_id.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 
 const str = (v: string | number | bigint | undefined) => v === undefined ? undefined : String(v);
@@ -42,7 +43,7 @@ export function onProbe(ctx: Ctx, input: ProbeInput): void {
   const startedAt = s.probeInFlightSince ?? now;
   s.probeInFlightSince = undefined;
   s.counters.probes++;
-  if (input.membership !== undefined) s.etcdMembers = structuredClone(input.membership);
+  applyMembership(s, input.membership);
   for (const r of input.results) {
     const m = recordOf(s, r.name);
     if (m === undefined) continue;
@@ -129,8 +130,14 @@ function progressAfterProbe(ctx: Ctx): void {
   }
 }
 
-function applyMembership(s: State, members: EtcdMemberView[] | undefined): void {
-  if (members !== undefined) s.etcdMembers = structuredClone(members);
+/** Records the configured membership; new names continue after every name etcd knows. */
+function applyMembership(s: State, members: readonly EtcdMemberView[] | undefined): void {
+  if (members === undefined) return;
+  s.etcdMembers = structuredClone([...members]);
+  for (const e of members) {
+    const n = memberIndex(e.name);
+    if (n !== undefined && n >= s.nextIndex) s.nextIndex = n + 1;
+  }
 }
 
 /** The answer to an etcd membership effect. */

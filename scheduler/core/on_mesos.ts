@@ -147,6 +147,10 @@ function onTerminal(ctx: Ctx, m: MemberRecord, status: TaskStatus): void {
 /** UPDATE: track the task, adopt ours, and acknowledge when the update carries a uuid. */
 export function onStatus(ctx: Ctx, status: TaskStatus): void {
   const { s, now } = ctx;
+  // Acknowledge first: the state change below is part of this same step.
+  if (status.uuid !== undefined && status.uuid.length > 0) {
+    ctx.fx.push({ type: "acknowledge", status });
+  }
   const taskId = status.task_id.value;
   const m = byTask(s, taskId);
   if (m === undefined) {
@@ -171,9 +175,6 @@ export function onStatus(ctx: Ctx, status: TaskStatus): void {
     } else if (isTerminal(status.state) && !isTerminal(prev)) {
       onTerminal(ctx, m, status);
     }
-  }
-  if (status.uuid !== undefined && status.uuid.length > 0) {
-    ctx.fx.push({ type: "acknowledge", status });
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Offer, TaskState, TaskStatus } from "../../lib/mesos/types.ts";
+import { isTerminal, type Offer, type TaskState, type TaskStatus } from "../../lib/mesos/types.ts";
 import { decodeMemberConfig } from "../member_config.ts";
 import type { Effect, MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView, Input, ProbeMemberResult } from "./inputs.ts";
@@ -276,6 +276,17 @@ export class World {
     };
   }
 
+  /** Ends a task (e.g. `kill -9` of its etcd) and returns its status input. */
+  end(name: string, state: TaskState = "TASK_FAILED"): Input {
+    const t = [...this.tasks.values()].find((x) => x.launch.name === name);
+    if (t === undefined) throw new Error(`no task for ${name}`);
+    t.state = state;
+    return {
+      type: "status",
+      status: status(t.launch.taskId, state, { agentId: t.launch.agentId, uuid: true }),
+    };
+  }
+
   /** Marks a launched task running and returns its status input. */
   running(taskId: string): Input {
     const t = this.tasks.get(taskId);
@@ -290,24 +301,26 @@ export class World {
 
 /**
  * Runs effects to quiescence: answers etcd calls and probes, marks launches running, and
- * offers one fresh offer per free agent whenever the core REVIVEs. Returns every effect.
+ * offers one fresh offer per free agent whenever the core REVIVEs (unless `answerRevive` is
+ * false). Returns every effect.
  */
 export function settle(
   h: Harness,
   w: World,
   first: Effect[],
   agents = 5,
-  maxSteps = 200,
+  options: { answerRevive?: boolean; maxSteps?: number } = {},
 ): Effect[] {
+  const maxSteps = options.maxSteps ?? 200;
   const all: Effect[] = [...first];
   const queue: Effect[] = [...first];
   for (let i = 0; i < maxSteps && queue.length > 0; i++) {
     const e = queue.shift()!;
     let input = w.answer(e);
     if (e.type === "launch") input = w.running(e.member.taskId);
-    if (e.type === "revive") {
+    if (e.type === "revive" && options.answerRevive !== false) {
       const used = new Set(
-        [...w.tasks.values()].filter((t) => t.state !== "TASK_KILLED").map((t) => t.launch.agentId),
+        [...w.tasks.values()].filter((t) => !isTerminal(t.state)).map((t) => t.launch.agentId),
       );
       const free = Array.from({ length: agents }, (_, k) => k + 1).filter((a) =>
         !used.has(`a${a}`)
