@@ -113,6 +113,8 @@ class Agent implements LocalAgent {
   #port: number;
   #server: Deno.HttpServer | undefined;
   #stopping = false;
+  /** True while restart() takes the server down: every request is refused. */
+  #restarting = false;
   #registered: PromiseWithResolvers<string> = Promise.withResolvers<string>();
 
   constructor(o: LocalAgentOptions) {
@@ -191,12 +193,14 @@ class Agent implements LocalAgent {
   async restart(): Promise<void> {
     if (this.#stopping) throw new Error(`Cannot restart agent ${this.id}: it was stopped`);
     this.#log.info("restarting agent", { agent_id: this.id });
+    this.#restarting = true;
     await this.#link.stop();
     this.#supervisor.updates.pause();
     this.#supervisor.disconnectAll();
     const checkpointing = this.#o.options?.checkpoint ?? true;
     await this.#supervisor.killAll((fw) => !checkpointing || fw.info.checkpoint !== true);
     await this.#server?.shutdown();
+    this.#restarting = false;
     this.#listen();
     this.#link.start();
   }
@@ -224,9 +228,9 @@ class Agent implements LocalAgent {
 
   async #handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
-    if (this.#stopping) {
+    if (this.#stopping || this.#restarting) {
       await req.body?.cancel();
-      return textResponse(503, "Agent is shutting down");
+      return textResponse(503, this.#stopping ? "Agent is shutting down" : "Agent is restarting");
     }
     if (EXECUTOR_PATHS.has(path)) return handleExecutorApi(req, this.#supervisor, this.#log);
     if (isInternalPath(path)) {

@@ -31,6 +31,7 @@ export function commandExecutorInfo(task: Plain, frameworkId: string): Plain {
     resources: COMMAND_EXECUTOR_RESOURCES,
     name: `Command Executor (Task: ${taskId}) (Command: ${shown})`,
     source: taskId,
+    ...(task.labels === undefined ? {} : { labels: task.labels }),
   };
 }
 

@@ -95,9 +95,11 @@ function taskJson(task: TaskEntry, entry: ExecutorEntry): JsonValue {
     statuses: task.statuses.map((s) => ({
       state: s.state,
       timestamp: double(s.timestamp),
-      container_status: s.container_status === undefined
-        ? undefined
-        : message("mesos.v1.ContainerStatus", s.container_status),
+      // Like the real agent's /state: no executor_pid here (updates carry it).
+      container_status: s.container_status === undefined ? undefined : message(
+        "mesos.v1.ContainerStatus",
+        { ...s.container_status, executor_pid: undefined },
+      ),
     })),
     labels: info.labels?.labels,
     discovery: info.discovery === undefined
