@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { transcriptBytes, transcriptText } from "../../../tests/fixtures/transcripts.ts";
 import { silentLogger } from "../../log.ts";
+import { decodeMessage, encodeMessage, type Plain } from "../../mesos/codec.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import { createLocalAgent, type LocalAgent } from "./agent.ts";
 import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing.ts";
@@ -228,4 +229,53 @@ Deno.test("SUBSCRIBED and LAUNCH match executor-stream.recordio byte for byte", 
     assert.ok(stream.raw.length >= 2);
     await stream.close();
   }, { hostname: "localhost" });
+});
+
+Deno.test("a protobuf SUBSCRIBE gets a protobuf stream of SUBSCRIBED and LAUNCH", async () => {
+  await withAgent(async (agent, master) => {
+    const task = customTask({
+      taskId: "t1",
+      executorId: "e1",
+      agentId: agent.id!,
+      command: "exec sleep 30",
+    });
+    await master.runTask(transcriptFramework(), task);
+    await waitFor("executor e1", async () => {
+      const r = await post(
+        agent,
+        JSON.stringify({
+          type: "HEARTBEAT",
+          executor_id: { value: "e1" },
+          framework_id: { value: FW },
+        }),
+      );
+      return r.status === 403;
+    });
+    const call = encodeMessage("mesos.v1.executor.Call", {
+      type: "SUBSCRIBE",
+      executor_id: { value: "e1" },
+      framework_id: { value: FW },
+      subscribe: {},
+    }, "protobuf");
+    const res = await fetch(`${agent.url}/api/v1/executor`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-protobuf", Accept: "application/x-protobuf" },
+      body: call as Uint8Array<ArrayBuffer>,
+    });
+    assert.equal(res.headers.get("Content-Type"), "application/x-protobuf");
+    const decoder = new RecordIODecoder();
+    const events: Plain[] = [];
+    const reader = res.body!.getReader();
+    while (events.length < 2) {
+      const { value } = await reader.read();
+      for (const r of decoder.decode(value!)) {
+        events.push(decodeMessage("mesos.v1.executor.Event", r, "protobuf"));
+      }
+    }
+    await reader.cancel();
+    assert.deepEqual(events.map((e) => e.type), ["SUBSCRIBED", "LAUNCH"]);
+    assert.equal(events[0]!.subscribed.agent_info.id.value, agent.id);
+    assert.equal(events[1]!.launch.task.task_id.value, "t1");
+    assert.deepEqual(events[1]!.launch.task.resources[0].allocation_info, { role: "*" });
+  });
 });
