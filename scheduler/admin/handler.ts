@@ -1,0 +1,161 @@
+/**
+ * The admin HTTP API as one `(Request) => Promise<Response>` function, with its state
+ * getters and the reseed callback injected (tested in-process, served by `Deno.serve`).
+ *
+ * | path | method | response |
+ * |---|---|---|
+ * | `/healthz` | GET | 200 `cluster is healthy` / 503 with the reason |
+ * | `/stats` | GET | JSON counters |
+ * | `/members`, `/membership` | GET | JSON array of members |
+ * | `/metrics` | GET | Prometheus text |
+ * | `/` | GET | status page |
+ * | `/reseed` | POST | 202 `reseeding` (Bearer token; 401 without/wrong, 403 if none set) |
+ *
+ * Wrong method → 405 with `Allow`; unknown path → 404; a body over the limit → 413.
+ *
+ * @module
+ */
+import { type Logger, silentLogger } from "../../lib/log.ts";
+import type { HealthView, MemberView, Stats } from "../core/views.ts";
+import { formatMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
+import { statusPage } from "./page.ts";
+import { bearerToken, tokensEqual } from "./token.ts";
+
+/** What the admin API reads and calls. */
+export interface AdminDeps {
+  stats(): Stats;
+  members(): MemberView[];
+  health(): HealthView;
+  /** Starts a reseed (the shell feeds `admin{reseed}` to the core). */
+  requestReseed(): void | Promise<void>;
+  /** The token `POST /reseed` requires; when unset, reseeding over HTTP is disabled (403). */
+  token?: string;
+  /** Shown on the status page; default `etcd`. */
+  frameworkName?: string;
+  /** Largest accepted request body in bytes; default 4096. */
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+
+function text(body: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, {
+    status,
+    headers: { "content-type": TEXT, "cache-control": "no-store", ...headers },
+  });
+}
+
+function json(value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
+/** Reads at most `limit` bytes of the body; `undefined` when it is longer. */
+async function readCapped(req: Request, limit: number): Promise<Uint8Array | undefined> {
+  if (req.body === null) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+type Route = { methods: string[]; handle: (req: Request) => Response | Promise<Response> };
+
+/** Builds the admin request handler. */
+export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<Response> {
+  const log = deps.logger ?? silentLogger;
+  const limit = deps.maxBodyBytes ?? 4096;
+  const page = statusPage(deps.frameworkName ?? "etcd");
+  const GET = ["GET", "HEAD"];
+
+  const reseed = async (req: Request): Promise<Response> => {
+    if (deps.token === undefined || deps.token === "") {
+      return text(
+        "reseed disabled: start the scheduler with --admin-token or --admin-token-file",
+        403,
+      );
+    }
+    const presented = bearerToken(req);
+    if (presented === undefined || !tokensEqual(presented, deps.token)) {
+      log.warn("admin: reseed refused", {
+        reason: presented === undefined ? "no token" : "wrong token",
+      });
+      return text("unauthorized", 401, { "www-authenticate": 'Bearer realm="etcd-mesos"' });
+    }
+    log.warn("admin: reseed requested");
+    await deps.requestReseed();
+    return text("reseeding", 202);
+  };
+
+  const routes: Record<string, Route> = {
+    "/healthz": {
+      methods: GET,
+      handle: () => {
+        const h = deps.health();
+        return h.healthy
+          ? text("cluster is healthy")
+          : text(`cluster not healthy: ${h.reason}`, 503);
+      },
+    },
+    "/stats": { methods: GET, handle: () => json(deps.stats()) },
+    "/members": { methods: GET, handle: () => json(deps.members()) },
+    "/membership": { methods: GET, handle: () => json(deps.members()) },
+    "/metrics": {
+      methods: GET,
+      handle: () =>
+        text(formatMetrics(deps.stats(), deps.members()), 200, {
+          "content-type": METRICS_CONTENT_TYPE,
+        }),
+    },
+    "/": {
+      methods: GET,
+      handle: () =>
+        new Response(page, {
+          headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+        }),
+    },
+    "/reseed": { methods: ["POST"], handle: reseed },
+  };
+
+  return async (req: Request): Promise<Response> => {
+    const path = new URL(req.url).pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route === undefined) {
+      await req.body?.cancel();
+      return text(`not found: ${path}`, 404);
+    }
+    if (!route.methods.includes(req.method)) {
+      await req.body?.cancel();
+      return text(`method ${req.method} not allowed on ${path}`, 405, {
+        allow: route.methods.join(", "),
+      });
+    }
+    const declared = Number(req.headers.get("content-length") ?? "0");
+    if (declared > limit || (await readCapped(req, limit)) === undefined) {
+      await req.body?.cancel().catch(() => {});
+      return text(`request body over ${limit} bytes`, 413);
+    }
+    const res = await route.handle(req);
+    return req.method === "HEAD"
+      ? new Response(null, { status: res.status, headers: res.headers })
+      : res;
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Prometheus text exposition (format 0.0.4) of the scheduler's counters and gauges.
+ *
+ * @module
+ */
+import type { MemberView, Stats } from "../core/views.ts";
+
+/** The Content-Type of the Prometheus text format. */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Monotonic counters; every other stat is a gauge. */
+const COUNTERS: ReadonlySet<keyof Stats> = new Set<keyof Stats>([
+  "launched_servers",
+  "failed_servers",
+  "cluster_livelocks",
+  "cluster_reseeds",
+  "members_added",
+  "members_removed",
+  "tasks_killed",
+  "offers_declined",
+  "destructive_deferred",
+  "probes",
+]);
+
+const HELP: Partial<Record<keyof Stats, string>> = {
+  running_servers: "Members whose task is TASK_RUNNING.",
+  launched_servers: "Member tasks launched since the scheduler started.",
+  failed_servers: "Member tasks that ended without being retired by the scheduler.",
+  cluster_livelocks: "Probes that found raft term churn or a stalled commit index.",
+  cluster_reseeds: "Reseeds performed.",
+  healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
+  desired_servers: "The configured cluster size.",
+};
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+/**
+ * Formats `stats` (and per-member gauges when `members` is given) as Prometheus text.
+ * Counters get a `_total` suffix; every name is prefixed with `prefix`.
+ */
+export function formatMetrics(
+  stats: Stats,
+  members: readonly MemberView[] = [],
+  prefix = "etcd_mesos_",
+): string {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(stats) as [keyof Stats, number][]) {
+    const counter = COUNTERS.has(key);
+    const name = `${prefix}${key}${counter ? "_total" : ""}`;
+    lines.push(`# HELP ${name} ${HELP[key] ?? key.replace(/_/g, " ") + "."}`);
+    lines.push(`# TYPE ${name} ${counter ? "counter" : "gauge"}`);
+    lines.push(`${name} ${value}`);
+  }
+  const perMember: [string, string, (m: MemberView) => number][] = [
+    ["member_healthy", "1 when the member answered the last probe.", (m) => m.healthy ? 1 : 0],
+    ["member_leader", "1 for the member a quorum agrees is leader.", (m) => m.leader ? 1 : 0],
+    ["member_learner", "1 while the member is a raft learner.", (m) => m.learner ? 1 : 0],
+  ];
+  for (const [metric, help, get] of perMember) {
+    if (members.length === 0) break;
+    const name = `${prefix}${metric}`;
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const m of members) {
+      lines.push(
+        `${name}{member="${escapeLabel(m.name)}",host="${escapeLabel(m.host)}"} ${get(m)}`,
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,107 @@
+/**
+ * Read-only views of the core state for the admin API: `/stats` counters, the `/members`
+ * list and the `/healthz` verdict (pure).
+ *
+ * @module
+ */
+import { liveMembers, phaseOf, runningMembers, type State } from "./state.ts";
+
+/** The `/stats` document: the original's counters first, then new ones. */
+export interface Stats {
+  running_servers: number;
+  launched_servers: number;
+  failed_servers: number;
+  cluster_livelocks: number;
+  cluster_reseeds: number;
+  /** 1 when healthy, 0 otherwise (as the original). */
+  healthy: number;
+  desired_servers: number;
+  learners: number;
+  members_added: number;
+  members_removed: number;
+  tasks_killed: number;
+  offers_declined: number;
+  destructive_deferred: number;
+  probes: number;
+  /** 1 while the scheduler may change membership (connected, reconciled, not lost). */
+  mutable: number;
+  /** 1 when a reseed has been requested (by an operator or automatically). */
+  reseed_requested: number;
+}
+
+/** One entry of `/members`: the original's fields plus placement and raft details. */
+export interface MemberView {
+  name: string;
+  host: string;
+  /** The peer port (the original called it `rpcPort`). */
+  rpcPort: number;
+  clientPort: number;
+  agentId: string;
+  taskId: string;
+  taskState: string;
+  memberId: string | null;
+  raftIndex: string | null;
+  raftTerm: string | null;
+  leader: boolean;
+  learner: boolean;
+  healthy: boolean;
+}
+
+/** The `/healthz` verdict. */
+export interface HealthView {
+  healthy: boolean;
+  reason: string;
+  phase: string;
+}
+
+/** Counters for `/stats` and `/metrics`. */
+export function statsOf(s: State): Stats {
+  const running = runningMembers(s);
+  const c = s.counters;
+  return {
+    running_servers: running.length,
+    launched_servers: c.launched_servers,
+    failed_servers: c.failed_servers,
+    cluster_livelocks: c.cluster_livelocks,
+    cluster_reseeds: c.cluster_reseeds,
+    healthy: healthOf(s).healthy ? 1 : 0,
+    desired_servers: s.options.clusterSize,
+    learners: running.filter((m) => m.learner).length,
+    members_added: c.members_added,
+    members_removed: c.members_removed,
+    tasks_killed: c.tasks_killed,
+    offers_declined: c.offers_declined,
+    destructive_deferred: c.destructive_deferred,
+    probes: c.probes,
+    mutable: phaseOf(s) === "mutable" ? 1 : 0,
+    reseed_requested: s.reseedRequested ? 1 : 0,
+  };
+}
+
+/** The members whose task may run (not being retired), in launch/adoption order. */
+export function membersOf(s: State): MemberView[] {
+  return liveMembers(s).map((m) => ({
+    name: m.name,
+    host: m.hostname,
+    rpcPort: m.peerPort,
+    clientPort: m.clientPort,
+    agentId: m.agentId,
+    taskId: m.taskId,
+    taskState: m.taskState,
+    memberId: m.memberId ?? null,
+    raftIndex: m.raftIndex ?? null,
+    raftTerm: m.raftTerm ?? null,
+    leader: m.memberId !== undefined && m.memberId === s.health.leaderId,
+    learner: m.learner,
+    healthy: m.taskState === "TASK_RUNNING" && m.reachable === true,
+  }));
+}
+
+/** Healthy only when the last probe said so and the scheduler is not locked. */
+export function healthOf(s: State): HealthView {
+  const phase = phaseOf(s);
+  if (phase === "lost") {
+    return { healthy: false, reason: "total cluster loss: every member is gone", phase };
+  }
+  return { healthy: s.health.healthy, reason: s.health.reason, phase };
+}
