@@ -14,7 +14,8 @@ import {
   type StatusUpdateRequest,
 } from "../internal_protocol.ts";
 import { jsonResponse, methodNotAllowed, textResponse } from "../http_util.ts";
-import { executorExited, executorMessage, ping, registerAgent, statusUpdate } from "./agent_ops.ts";
+import { executorExited, executorMessage, ping, statusUpdate } from "./agent_ops.ts";
+import { registerAgent } from "./agent_registration.ts";
 import type { MasterContext } from "./context.ts";
 
 const PATHS: ReadonlySet<string> = new Set(Object.values(MASTER_INTERNAL));

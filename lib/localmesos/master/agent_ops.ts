@@ -1,147 +1,24 @@
 /**
- * What agents tell the master (internal protocol): registration and re-registration with
- * a task report (how a newly elected master learns running tasks), pings and their
- * timeouts, status updates (forwarded as UPDATE), executor exits (FAILURE) and executor
- * messages (MESSAGE); and agent removal (TASK_LOST / TASK_UNREACHABLE, RESCIND, FAILURE).
+ * What registered agents tell the master (internal protocol; registration is in
+ * agent_registration.ts): pings and their timeouts, status updates (forwarded as UPDATE),
+ * executor exits (FAILURE) and executor messages (MESSAGE); and agent removal (TASK_LOST /
+ * TASK_UNREACHABLE, RESCIND, FAILURE).
  *
  * @module
  */
 import { base64ToBytes, bytesToBase64, type Plain } from "../../mesos/codec.ts";
-import { isTerminal, type TaskState } from "../../mesos/types.ts";
+import { isTerminal } from "../../mesos/types.ts";
 import type {
   ExecutorExitedRequest,
   FrameworkMessageFromExecutor,
-  RegisterAgentRequest,
-  RegisterAgentResponse,
   StatusUpdateRequest,
 } from "../internal_protocol.ts";
 import type { MasterContext } from "./context.ts";
 import { rescindAllOffers } from "./offer_ops.ts";
-import { normalize } from "./resources.ts";
 import { type AgentRecord, executorKey, hasCapability, type TaskRecord } from "./state.ts";
 import { masterStatus } from "./statuses.ts";
-import { taskAddedEvent, taskUpdatedEvent } from "./task_view.ts";
+import { taskUpdatedEvent } from "./task_view.ts";
 import { fromJsonObject } from "./wire.ts";
-
-/** Registers a new agent or re-registers a known (or, after failover, unknown) agent id. */
-export function registerAgent(
-  ctx: MasterContext,
-  req: RegisterAgentRequest,
-): RegisterAgentResponse {
-  const info = fromJsonObject("mesos.v1.AgentInfo", req.agent_info);
-  const url = new URL(req.agent_url);
-  const now = ctx.now();
-  let agent = req.agent_id === undefined ? undefined : ctx.state.agents.get(req.agent_id);
-  let wasRemoved = false;
-  if (agent === undefined) {
-    const id = req.agent_id ?? ctx.ids.agent();
-    wasRemoved = ctx.state.unreachable.has(id);
-    ctx.state.unreachable.delete(id);
-    agent = {
-      id,
-      info,
-      url: url.origin,
-      ip: url.hostname,
-      port: Number(url.port || 80),
-      hostname: info.hostname,
-      total: normalize(info.resources ?? []),
-      attributes: info.attributes ?? [],
-      registeredTime: now,
-      connected: true,
-      executors: new Map(),
-    };
-    if (req.agent_id !== undefined) agent.reregisteredTime = now;
-    ctx.state.agents.set(id, agent);
-    ctx.publishOperatorEvent(agentAddedEvent(agent));
-    ctx.logger.info(req.agent_id === undefined ? "agent registered" : "agent re-registered", {
-      agent_id: id,
-      url: agent.url,
-    });
-  } else {
-    Object.assign(agent, {
-      info,
-      url: url.origin,
-      ip: url.hostname,
-      port: Number(url.port || 80),
-      hostname: info.hostname,
-      total: normalize(info.resources ?? []),
-      attributes: info.attributes ?? [],
-      reregisteredTime: now,
-      connected: true,
-    });
-    ctx.clearTimer(agent.removalTimer);
-    agent.removalTimer = undefined;
-    ctx.logger.info("agent re-registered", { agent_id: agent.id, url: agent.url });
-  }
-  agent.info = { ...info, id: { value: agent.id } };
-  learnFrameworks(ctx, req.frameworks, now);
-  learnTasks(ctx, agent, req.tasks, wasRemoved);
-  armPingTimer(ctx, agent);
-  ctx.scheduleAllocation();
-  return { agent_id: agent.id, master_id: ctx.masterInfo.id };
-}
-
-function learnFrameworks(ctx: MasterContext, frameworks: Plain[], now: number) {
-  for (const json of frameworks ?? []) {
-    const info = fromJsonObject("mesos.v1.FrameworkInfo", json);
-    const id: string | undefined = info.id?.value;
-    if (id === undefined || ctx.state.frameworks.has(id) || ctx.state.removedFrameworks.has(id)) {
-      continue;
-    }
-    ctx.state.addFramework(id, info, now, true);
-    ctx.logger.info("recovered framework from agent", { framework_id: id });
-  }
-}
-
-function learnTasks(ctx: MasterContext, agent: AgentRecord, tasks: Plain[], wasRemoved: boolean) {
-  const shutDown = new Set<string>();
-  for (const json of tasks ?? []) {
-    const t = fromJsonObject("mesos.v1.Task", json);
-    const frameworkId: string = t.framework_id?.value;
-    const fw = ctx.state.frameworks.get(frameworkId);
-    // Tasks of removed frameworks, and of non-PARTITION_AWARE frameworks on an agent this
-    // master removed, are shut down (Mesos 1.x "non-strict" semantics).
-    if (fw === undefined || (wasRemoved && !hasCapability(fw.info, "PARTITION_AWARE"))) {
-      if (!shutDown.has(frameworkId)) {
-        shutDown.add(frameworkId);
-        ctx.agents.shutdownFramework(agent.url, { framework_id: frameworkId });
-      }
-      continue;
-    }
-    const taskId: string = t.task_id.value;
-    if (fw.tasks.has(taskId)) continue;
-    const statuses: Plain[] = t.statuses ?? [];
-    const info: Plain = { name: t.name, task_id: t.task_id, agent_id: { value: agent.id } };
-    for (const k of ["resources", "labels", "discovery", "container"]) {
-      if (t[k] !== undefined) info[k] = t[k];
-    }
-    const record: TaskRecord = {
-      frameworkId,
-      agentId: agent.id,
-      taskId,
-      name: t.name,
-      executorId: t.executor_id?.value,
-      info,
-      resources: t.resources ?? [],
-      state: t.state as TaskState,
-      statuses,
-      latest: statuses[statuses.length - 1],
-      unacked: new Map(),
-    };
-    ctx.state.addTask(record);
-    if (
-      record.executorId !== undefined && !agent.executors.has(executorKey(fw.id, record.executorId))
-    ) {
-      agent.executors.set(executorKey(fw.id, record.executorId), {
-        frameworkId,
-        executorId: record.executorId,
-        info: { executor_id: { value: record.executorId }, framework_id: { value: frameworkId } },
-        resources: [],
-      });
-    }
-    ctx.publishOperatorEvent(taskAddedEvent(record));
-  }
-}
 
 /** (Re)starts the agent's ping timeout. */
 export function armPingTimer(ctx: MasterContext, agent: AgentRecord): void {
@@ -236,6 +113,11 @@ export function statusUpdate(ctx: MasterContext, req: StatusUpdateRequest): void
       framework_id: req.framework_id,
       task_id: status.task_id?.value,
     });
+    // A removed framework never acknowledges: the agent must drop it instead of retrying.
+    const agent = ctx.state.agents.get(req.agent_id);
+    if (agent !== undefined && ctx.state.removedFrameworks.has(req.framework_id)) {
+      ctx.agents.shutdownFramework(agent.url, { framework_id: req.framework_id });
+    }
     return;
   }
   const task = fw.tasks.get(status.task_id.value);
@@ -284,19 +166,4 @@ export function executorMessage(ctx: MasterContext, req: FrameworkMessageFromExe
       data: base64ToBytes(req.data, "data"),
     },
   });
-}
-
-function agentAddedEvent(agent: AgentRecord): Plain {
-  return {
-    type: "AGENT_ADDED",
-    agent_added: {
-      agent: {
-        agent_info: { ...agent.info, id: { value: agent.id } },
-        active: true,
-        version: "1.12.0",
-        pid: `slave(1)@${agent.ip}:${agent.port}`,
-        total_resources: agent.total,
-      },
-    },
-  };
 }

@@ -1,22 +1,17 @@
 /**
  * Test support for the local master: a master on a fake clock, a minimal scheduler client
- * that reads the RecordIO event stream, and a fake agent (a scripted HTTP server that
- * registers through the internal protocol and records what the master asks of it).
- * Not used by production code.
+ * that reads the RecordIO event stream, call helpers, and (re-exported) the fake agent of
+ * fake_agent.ts. Not used by production code.
  *
  * @module
  */
 import { FakeClock } from "../../clock.ts";
 import { CONTENT_TYPE, decodeMessage, type Encoding, type Plain } from "../../mesos/codec.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
-import {
-  type RecordedRequest,
-  type ScriptedServer,
-  startScriptedServer,
-} from "../../mesos/test_server.ts";
 import { silentLogger } from "../../log.ts";
-import { MASTER_INTERNAL, type RegisterAgentResponse } from "../internal_protocol.ts";
 import { createLocalMaster, type LocalMaster, type LocalMasterInit } from "./master.ts";
+
+export * from "./fake_agent.ts";
 
 /** A master on a fake clock (starting at `startMs`). */
 export async function startTestMaster(
@@ -177,75 +172,6 @@ function replacer(_k: string, v: unknown) {
   return v instanceof Uint8Array ? `<${v.length} bytes>` : v;
 }
 
-/** A fake agent registered with a master. */
-export interface FakeAgent {
-  server: ScriptedServer;
-  agentId: string;
-  /** Requests the master sent to the agent, by internal path. */
-  requestsTo(path: string): RecordedRequest[];
-  /** POSTs to one of the master's internal endpoints; returns status and JSON/text body. */
-  send(path: string, body: unknown): Promise<{ status: number; body: string }>;
-  close(): Promise<void>;
-}
-
-/** The resources of the captured agent, in the order the real master offered them. */
-export const CAPTURED_AGENT_RESOURCES: Plain[] = [
-  { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31099 }] } },
-  { name: "cpus", type: "SCALAR", scalar: { value: 2 } },
-  { name: "mem", type: "SCALAR", scalar: { value: 2048 } },
-  { name: "disk", type: "SCALAR", scalar: { value: 10000 } },
-];
-
-/** Starts a scripted agent server and registers it (or re-registers with `agentId`). */
-export async function startFakeAgent(
-  masterUrl: string,
-  options: {
-    resources?: Plain[];
-    hostname?: string;
-    agentId?: string;
-    tasks?: Plain[];
-    frameworks?: Plain[];
-    attributes?: Plain[];
-  } = {},
-): Promise<FakeAgent> {
-  const server = await startScriptedServer(() =>
-    new Response("{}", { headers: { "Content-Type": "application/json" } })
-  );
-  const send = async (path: string, body: unknown) => {
-    const res = await fetch(new URL(path, masterUrl), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.text() };
-  };
-  const agentInfo: Plain = {
-    hostname: options.hostname ?? "localhost",
-    port: server.port,
-    resources: options.resources ?? CAPTURED_AGENT_RESOURCES,
-  };
-  if (options.attributes) agentInfo.attributes = options.attributes;
-  const reg = await send(MASTER_INTERNAL.register, {
-    agent_info: agentInfo,
-    agent_url: server.origin,
-    agent_id: options.agentId,
-    tasks: options.tasks ?? [],
-    frameworks: options.frameworks ?? [],
-  });
-  if (reg.status !== 200) {
-    await server.close();
-    throw new Error(`register answered ${reg.status}: ${reg.body}`);
-  }
-  const { agent_id } = JSON.parse(reg.body) as RegisterAgentResponse;
-  return {
-    server,
-    agentId: agent_id,
-    requestsTo: (path) => server.requests.filter((r) => r.path === path),
-    send,
-    close: () => server.close(),
-  };
-}
-
 /** Polls `check` every 10 ms until it returns true (rejects after `timeoutMs`). */
 export async function waitFor(
   check: () => boolean,
@@ -287,29 +213,6 @@ export async function acceptOffer(
   };
   if (filters) accept.filters = filters;
   return (await scheduler.call(masterUrl, { type: "ACCEPT", accept })).status;
-}
-
-/** Sends a status update from `agent` as the internal protocol carries it. */
-export async function sendStatus(
-  agent: FakeAgent,
-  frameworkId: string,
-  taskId: string,
-  state: string,
-  extra: Plain = {},
-): Promise<void> {
-  const res = await agent.send(MASTER_INTERNAL.statusUpdate, {
-    agent_id: agent.agentId,
-    framework_id: frameworkId,
-    status: {
-      task_id: { value: taskId },
-      state,
-      source: "SOURCE_EXECUTOR",
-      executor_id: { value: taskId },
-      timestamp: 1795290970.5,
-      ...extra,
-    },
-  });
-  if (res.status !== 200) throw new Error(`status_update answered ${res.status}: ${res.body}`);
 }
 
 /** Subscribes a JSON framework with `info` overrides and reads SUBSCRIBED + HEARTBEAT. */
