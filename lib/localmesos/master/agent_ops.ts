@@ -123,6 +123,9 @@ export function statusUpdate(ctx: MasterContext, req: StatusUpdateRequest): void
   const task = fw.tasks.get(status.task_id.value);
   const uuid = status.uuid instanceof Uint8Array ? bytesToBase64(status.uuid) : undefined;
   if (task !== undefined) {
+    if (status.executor_id === undefined && task.executorId !== undefined) {
+      status.executor_id = { value: task.executorId };
+    }
     const duplicate = uuid !== undefined &&
       task.statuses.some((s) => s.uuid instanceof Uint8Array && bytesToBase64(s.uuid) === uuid);
     if (!duplicate) {
