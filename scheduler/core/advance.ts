@@ -52,6 +52,14 @@ function watchChange(ctx: Ctx): void {
   if ((c.step === "adding" || c.step === "promoting") && now - c.stepAt >= o.probeTimeoutMs) {
     log(ctx, "warn", `etcd ${c.step} call unanswered`, { member: c.name });
     if (c.step === "adding") {
+      if (c.offerId !== undefined && !c.offerLost) {
+        ctx.fx.push({
+          type: "decline",
+          offerIds: [c.offerId],
+          refuseSeconds: o.offerRefuseSeconds,
+        });
+        s.filtered = true;
+      }
       s.change = undefined;
       s.retryAt = now + o.healthIntervalMs;
       s.probeWanted = true;

@@ -139,3 +139,14 @@ Deno.test("a FAILURE of an agent starts the member's grace clock and re-probes",
   assert.ok(h.state.members.find((m) => m.name === "etcd-2")!.unreachableSince === h.now);
   assert.deepEqual(summarize(fx), ["probe etcd-1,etcd-2,etcd-3"]);
 });
+
+Deno.test("an unanswered learner add gives back the held offer and retries later", () => {
+  const { h } = bootstrapped();
+  const add = h.feed({ type: "offers", offers: [offer(2, { id: "held" })] });
+  assert.deepEqual(summarize(add), ["addLearner etcd-2"]);
+  assert.deepEqual(summarize(h.tick(29_000)).filter((l) => l.startsWith("decline")), []);
+  const timeout = h.tick(1_000);
+  assert.ok(summarize(timeout).includes("decline 1 for 15s"), summarize(timeout).join());
+  assert.equal(h.state.change, undefined);
+  assert.equal(h.state.retryAt, h.now + 5_000);
+});
