@@ -48,7 +48,12 @@ function secs(ms: number): string {
   return `${Math.ceil(ms / 1000)}s`;
 }
 
-/** A member that must go, with why and how. */
+/**
+ * A member that must go, with why and how: a retirement to finish, a dead task still
+ * configured in etcd, a running member unreachable beyond the grace period, or a task that
+ * never reached TASK_RUNNING. (A member removed from etcd out of band stops by itself; its
+ * task then ends and is handled as a dead task, so stale member lists never cause a kill.)
+ */
 function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }> | undefined {
   const o = s.options;
   const pick = (m: MemberRecord, reason: string, kill: boolean, continuing = false) => ({
@@ -86,11 +91,6 @@ function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }
       if (waited >= o.launchTimeoutMs) {
         return pick(m, `not TASK_RUNNING after ${secs(waited)} (still ${m.taskState})`, true);
       }
-    }
-    const gone = s.etcdMembers !== undefined && m.memberId !== undefined &&
-      !s.etcdMembers.some((e) => e.id === m.memberId);
-    if (gone && m.taskState === "TASK_RUNNING") {
-      return pick(m, `etcd member ${m.memberId} is no longer configured`, true);
     }
   }
   return undefined;
