@@ -5,7 +5,7 @@
  * @module
  */
 
-/** The part of a master detector the Mesos clients use. */
+/** The part of a master detector the Mesos clients use (`MasterDetector` satisfies it). */
 export interface LeaderSource {
   /** The leading master's base URL (`http://host:port/`), or undefined when none is known. */
   current(): Promise<URL | undefined>;

@@ -22,7 +22,8 @@ import { basicAuth, type CallResult, sendCall } from "./http_call.ts";
 import { ClientClosedError, NotSubscribedError } from "./client_errors.ts";
 import { AsyncQueue } from "./async_queue.ts";
 import { Backoff, waitFor } from "./backoff.ts";
-import { type LeaderSource, toLeaderSource } from "./leader_source.ts";
+import type { LeaderSource } from "./leader_source.ts";
+import { createMasterDetector, type MasterDetector } from "./master_detector.ts";
 import { type StreamEnd, SubscriptionAttempt } from "./subscription_attempt.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -31,8 +32,12 @@ const CALL = "mesos.v1.scheduler.Call";
 
 /** Options for {@linkcode createSchedulerClient}. */
 export interface SchedulerClientOptions {
-  /** A master detector, or one master as `host:port` / `http://host:port`. */
-  master: LeaderSource | string | URL;
+  /**
+   * A master detector (owned by the caller), or a `--master` value (`host:port`,
+   * `http://host:port`, `zk://host:2181/mesos`) for which the client creates, and on close
+   * closes, its own detector.
+   */
+  master: MasterDetector | LeaderSource | string | URL;
   /** The framework; with `id` set the first SUBSCRIBE is already a re-subscription. */
   frameworkInfo: FrameworkInfo;
   /** Wire encoding of calls and events (default `"protobuf"`). */
@@ -100,6 +105,7 @@ class HttpSchedulerClient implements SchedulerClient {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #leaders: LeaderSource;
+  readonly #ownDetector: MasterDetector | undefined;
   readonly #auth: Record<string, string>;
   readonly #notices = new AsyncQueue<SchedulerNotice>();
   readonly #closing = new AbortController();
@@ -115,7 +121,14 @@ class HttpSchedulerClient implements SchedulerClient {
     this.#encoding = options.encoding ?? "protobuf";
     this.#clock = options.clock ?? systemClock;
     this.#logger = (options.logger ?? silentLogger).child({ component: "scheduler-client" });
-    this.#leaders = toLeaderSource(options.master);
+    const { master } = options;
+    if (typeof master === "string" || master instanceof URL) {
+      this.#ownDetector = createMasterDetector(String(master), {
+        logger: this.#logger,
+        clock: this.#clock,
+      });
+      this.#leaders = this.#ownDetector;
+    } else this.#leaders = master;
     this.#frameworkId = options.frameworkInfo.id?.value;
     const { credentials } = options;
     this.#auth = credentials
@@ -176,6 +189,7 @@ class HttpSchedulerClient implements SchedulerClient {
       this.#stopWatching();
     }
     await this.#run.catch(() => {});
+    await this.#ownDetector?.close();
   }
 
   async #loop(): Promise<void> {
@@ -206,6 +220,7 @@ class HttpSchedulerClient implements SchedulerClient {
       this.#stopped = true;
       this.#notices.close(e);
       this.#stopWatching();
+      await this.#ownDetector?.close().catch(() => {});
       throw e;
     }
   }
@@ -220,7 +235,7 @@ class HttpSchedulerClient implements SchedulerClient {
     if (!leader) return { reason: "no leading master detected", wasSubscribed: false };
     const call = subscribe(this.#opts.frameworkInfo, { frameworkId: this.#frameworkId });
     const attempt = new SubscriptionAttempt({
-      endpoint: new URL("/api/v1/scheduler", leader),
+      endpoint: new URL("api/v1/scheduler", leader),
       body: encodeMessage(CALL, call, this.#encoding),
       encoding: this.#encoding,
       headers: this.#auth,

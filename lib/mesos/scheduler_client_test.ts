@@ -480,3 +480,10 @@ Deno.test("scheduler client close() does not wait for a detector that knows no l
   await client.done;
   assert.equal(calls, 1);
 });
+
+Deno.test("createSchedulerClient() rejects a bad --master value, naming it", () => {
+  assert.throws(
+    () => createSchedulerClient({ master: "ftp://m1:5050", frameworkInfo: INFO }),
+    { name: "RangeError", message: /ftp:\/\/m1:5050/ },
+  );
+});
