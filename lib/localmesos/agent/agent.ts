@@ -16,7 +16,7 @@ import { textResponse } from "../http_util.ts";
 import { formatDuration } from "./executor_env.ts";
 import { handleExecutorApi } from "./executor_api.ts";
 import { handleInternalApi, isInternalPath } from "./internal_api.ts";
-import { resolveMaster } from "./master_source.ts";
+import { type ResolvedMaster, resolveMaster } from "./master_source.ts";
 import { MasterLink } from "./master_link.ts";
 import { parseAttributes, parseResources } from "./resource_string.ts";
 import { agentStateJson } from "./state_json.ts";
@@ -105,6 +105,7 @@ class Agent implements LocalAgent {
   readonly #ip: string;
   readonly #resources: Plain[];
   readonly #attributes: Plain[];
+  readonly #master: ResolvedMaster;
   readonly #link: MasterLink;
   readonly #supervisor: ExecutorSupervisor;
   readonly #pendingExits: [string, string, number][] = [];
@@ -127,8 +128,12 @@ class Agent implements LocalAgent {
     this.#attributes = o.attributes ? parseAttributes(o.attributes) : [];
     this.#startTime = this.#clock.now() / 1000;
     const t = o.options ?? {};
+    this.#master = resolveMaster(o.master, {
+      logger: this.#log.child({ component: "master_detector" }),
+      clock: this.#clock,
+    });
     this.#link = new MasterLink({
-      leader: resolveMaster(o.master, this.#log),
+      leader: this.#master.source,
       registration: () => ({
         ...this.#supervisor.registrationSnapshot(),
         agent_info: json("mesos.v1.AgentInfo", this.#agentInfo(false)),
@@ -188,6 +193,7 @@ class Agent implements LocalAgent {
     await this.#supervisor.stop();
     await this.#server?.shutdown();
     this.#server = undefined;
+    await this.#master.close();
   }
 
   async restart(): Promise<void> {

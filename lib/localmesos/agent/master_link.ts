@@ -47,6 +47,8 @@ export class MasterLink {
   #master: URL | undefined;
   /** The leader the source named when we registered (the master may have redirected). */
   #registeredVia: URL | undefined;
+  /** The leader the latest registration attempt went to. */
+  #target: URL | undefined;
   #registered = false;
   #partitioned = false;
   #stopped = true;
@@ -80,7 +82,12 @@ export class MasterLink {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#abort = new AbortController();
-    this.#unwatch = this.#o.leader.onChange?.(() => this.#reregister("leader changed"));
+    this.#unwatch = this.#o.leader.onChange?.((leader) => {
+      // No leader: keep the current one until pings fail. Same leader: nothing to do.
+      if (leader === undefined) return;
+      if (leader.origin === this.#target?.origin) return;
+      this.#reregister(`leader is now ${leader.origin}`);
+    });
     this.#loop = this.#run();
   }
 
@@ -149,8 +156,9 @@ export class MasterLink {
   }
 
   async #register(): Promise<void> {
-    const epoch = this.#epoch;
     const leader = await this.#o.leader.current();
+    const epoch = this.#epoch; // changes from here on make this attempt stale
+    this.#target = leader;
     if (leader === undefined) throw new Error("no leading master known");
     const body: RegisterAgentRequest = { ...this.#o.registration() };
     if (this.#agentId !== undefined) body.agent_id = this.#agentId;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../log.ts";
+import { ZkClient } from "../../zk/client.ts";
+import { startZooKeeper } from "../../zk/test_server.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentOptions } from "./agent.ts";
 import { customTask, FakeMaster, processExists, transcriptFramework, waitFor } from "./testing.ts";
 
@@ -105,7 +107,7 @@ Deno.test("restart() keeps checkpointing executors, kills the others, comes back
   await withAgent([master], master.url, async (agent) => {
     const keep = { ...transcriptFramework("fw-keep"), checkpoint: true };
     const lose = { ...transcriptFramework("fw-lose"), checkpoint: false };
-    const cmd = "exec sleep 30";
+    const cmd = "echo $$ > pid; exec sleep 30";
     await master.runTask(
       keep,
       customTask({
@@ -126,17 +128,64 @@ Deno.test("restart() keeps checkpointing executors, kills the others, comes back
         command: cmd,
       }),
     );
-    await waitFor("two executors", () => agent.executorPids().length === 2);
-    const [pk, pl] = agent.executorPids();
+    const pidOf = (executorId: string) =>
+      waitFor(`pid of ${executorId}`, async () => {
+        const state = await (await fetch(`${agent.url}/state`)).json();
+        const dir = state.frameworks.flatMap((
+          f: { executors: { id: string; directory: string }[] },
+        ) => f.executors).find((e: { id: string }) => e.id === executorId)?.directory;
+        const text = dir && await Deno.readTextFile(`${dir}/pid`).catch(() => "");
+        return text ? Number(text) : undefined;
+      });
+    const pk = await pidOf("ek");
+    const pl = await pidOf("el");
     const { port, id } = agent;
     await agent.restart();
     assert.equal(agent.port, port);
     await waitFor("re-registration", () => master.registrations.length >= 2);
     assert.equal(agent.id, id);
     assert.equal(master.registrations.at(-1)!.agent_id, id);
-    assert.ok(processExists(pk!), "checkpointing executor survives");
-    await waitFor("non-checkpointing executor killed", () => !processExists(pl!));
+    assert.ok(processExists(pk), "checkpointing executor survives");
+    await waitFor("non-checkpointing executor killed", () => !processExists(pl));
     const state = await (await fetch(`${agent.url}/state`)).json();
     assert.equal(state.id, id);
   });
+});
+
+/** MasterInfo JSON of a fake master, as a real master writes it into ZooKeeper. */
+function znode(master: FakeMaster): string {
+  const port = Number(new URL(master.url).port);
+  return JSON.stringify({
+    address: { hostname: "127.0.0.1", ip: "127.0.0.1", port },
+    hostname: "127.0.0.1",
+    id: master.masterId,
+    ip: 16777343,
+    pid: `master@127.0.0.1:${port}`,
+    port,
+    version: "1.12.0",
+  });
+}
+
+Deno.test("with zk:// the agent follows the leading master's znode and re-registers on failover", async () => {
+  const zk = await startZooKeeper();
+  const client = await ZkClient.connect(zk.url);
+  const a = new FakeMaster({ masterId: "master-a" });
+  const b = new FakeMaster({ masterId: "master-b" });
+  try {
+    await client.mkdirp("/mesos");
+    const nodeA = await client.create("/mesos/json.info_", znode(a), "ephemeral_sequential");
+    await client.create("/mesos/json.info_", znode(b), "ephemeral_sequential");
+    await withAgent([], `zk://${zk.url}/mesos`, async (agent) => {
+      assert.equal(a.registrations.length, 1);
+      assert.equal(b.registrations.length, 0);
+      await client.remove(nodeA); // a loses leadership
+      await waitFor("registration with b", () => b.registrations.length > 0);
+      assert.equal(b.registrations[0]!.agent_id, agent.id);
+    });
+  } finally {
+    await a.stop();
+    await b.stop();
+    await client.close();
+    await zk.stop();
+  }
 });
