@@ -8,6 +8,7 @@
 import type { Logger } from "../log.ts";
 import { createLocalMaster, type LocalMaster, type MasterOptions } from "./master/master.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent/agent.ts";
+import { createMasterDetector, type MasterDetector } from "../mesos/master_detector.ts";
 
 /** Options of {@linkcode startLocalMesos}. */
 export interface LocalMesosOptions {
@@ -81,9 +82,11 @@ export async function startLocalMesos(options: LocalMesosOptions): Promise<Local
   }
   const masters: LocalMaster[] = [];
   const agents: LocalAgent[] = [];
+  let detector: MasterDetector | undefined;
   const stop = async () => {
     await Promise.allSettled(agents.map((a) => a.stop()));
     await Promise.allSettled(masters.map((m) => m.stop()));
+    await detector?.close();
   };
   try {
     for (let i = 0; i < masterCount; i++) {
@@ -103,12 +106,20 @@ export async function startLocalMesos(options: LocalMesosOptions): Promise<Local
     }
     if (masters.length > 0) await Promise.any(masters.map((m) => m.waitForLeadership()));
     const masterSpec = options.zk ?? options.master ?? masters[0]!.url;
+    // Agents follow the leader through ZooKeeper, as real agents do.
+    if (masterSpec.startsWith("zk://")) {
+      detector = createMasterDetector(masterSpec, {
+        logger: options.logger.child({ component: "agent-detector" }),
+      });
+    }
+    const d = detector;
+    const agentMaster = d ? () => d.current() : masterSpec;
     for (let i = 0; i < agentCount; i++) {
       const workDir = `${options.workDir}/agent-${i}`;
       await Deno.mkdir(workDir, { recursive: true });
       agents.push(
         await createLocalAgent({
-          master: masterSpec,
+          master: agentMaster,
           workDir,
           resources: resourcesForAgent(options.agentResources ?? DEFAULT_AGENT_RESOURCES, i),
           attributes: options.agentAttributes?.(i),
