@@ -1,0 +1,129 @@
+/**
+ * Serves the executor artifact and the etcd binary to agents over HTTP (`--artifact-port`),
+ * so agents need nothing pre-installed: `GET /<name>` (or `HEAD`) of a configured file;
+ * everything else is 404.
+ *
+ * @module
+ */
+import { type Logger, silentLogger } from "../lib/log.ts";
+
+/** One file to serve at `/<name>`. */
+export interface ArtifactFile {
+  /** The URL path segment, e.g. `etcd-mesos-executor.tar.gz`. */
+  name: string;
+  /** The local file. */
+  path: string;
+}
+
+/** A running artifact server. */
+export interface ArtifactServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** `http://<address>:<port>/<name>`: what agents fetch. */
+  url(name: string): string;
+  /** Stops serving and waits for open requests. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode startArtifactServer}. */
+export interface ArtifactServerOptions {
+  files: readonly ArtifactFile[];
+  /** Address to bind; default `0.0.0.0` (agents are elsewhere). */
+  hostname?: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** The address agents reach this host at, for {@linkcode ArtifactServer.url}. */
+  advertise: string;
+  logger?: Logger;
+}
+
+function contentType(name: string): string {
+  if (/\.(tar\.gz|tgz)$/i.test(name)) return "application/gzip";
+  if (/\.tar$/i.test(name)) return "application/x-tar";
+  return "application/octet-stream";
+}
+
+function notFound(path: string): Response {
+  return new Response(`not found: ${path}\n`, {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/**
+ * The request handler: streams `files` by name.
+ *
+ * @throws {TypeError} naming a file name that is not a single path segment or repeats.
+ */
+export function createArtifactHandler(
+  files: readonly ArtifactFile[],
+  logger: Logger = silentLogger,
+): (req: Request) => Promise<Response> {
+  const byName = new Map<string, string>();
+  for (const f of files) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f.name) || byName.has(f.name)) {
+      throw new TypeError(`Cannot serve artifact ${JSON.stringify(f.name)}: bad or repeated name`);
+    }
+    byName.set(f.name, f.path);
+  }
+  return async (req) => {
+    const path = new URL(req.url).pathname;
+    const file = byName.get(decodeURIComponent(path.slice(1)));
+    await req.body?.cancel();
+    if (file === undefined || (req.method !== "GET" && req.method !== "HEAD")) {
+      return notFound(path);
+    }
+    let handle: Deno.FsFile;
+    try {
+      handle = await Deno.open(file, { read: true });
+    } catch (error) {
+      logger.error("artifact unreadable", { path, file, error });
+      return notFound(path);
+    }
+    const { size } = await handle.stat();
+    const headers = {
+      "content-type": contentType(path),
+      "content-length": String(size),
+      "cache-control": "no-cache",
+    };
+    logger.debug("serving artifact", { path, method: req.method, size });
+    if (req.method === "HEAD") {
+      handle.close();
+      return new Response(null, { headers });
+    }
+    return new Response(handle.readable, { headers });
+  };
+}
+
+/**
+ * Checks that every file is readable, then serves them.
+ *
+ * @throws {Deno.errors.NotFound} (naming the file) when one is missing.
+ */
+export async function startArtifactServer(options: ArtifactServerOptions): Promise<ArtifactServer> {
+  for (const f of options.files) {
+    const info = await Deno.stat(f.path).catch((e) => {
+      throw new Deno.errors.NotFound(`Cannot serve artifact ${f.path}: ${(e as Error).message}`);
+    });
+    if (!info.isFile) throw new Deno.errors.NotFound(`Cannot serve artifact ${f.path}: not a file`);
+  }
+  const logger = (options.logger ?? silentLogger).child({ component: "artifact-server" });
+  const handler = createArtifactHandler(options.files, logger);
+  const server = Deno.serve({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: options.port,
+    onListen: () => {},
+  }, handler);
+  const port = server.addr.port;
+  const host = options.advertise.includes(":") ? `[${options.advertise}]` : options.advertise;
+  logger.info("serving artifacts", {
+    port,
+    files: options.files.map((f) => `${f.name}=${f.path}`).join(","),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    url: (name) => `http://${host}:${port}/${name}`,
+    close: () => closed ??= server.shutdown(),
+  };
+}
