@@ -10,18 +10,17 @@
 import { parseArgs } from "node:util";
 import type { Encoding } from "../lib/mesos/codec.ts";
 
-/** Everything the executor's `main` needs besides the Mesos variables. */
+/**
+ * Everything the executor's `main` needs besides the Mesos variables (those, including
+ * the sandbox and the shutdown grace period, are read by `lib/mesos/executor_env.ts`).
+ */
 export interface ExecutorConfig {
   /** Restart an early-exiting etcd for this long after launch (ms). */
   launchTimeoutMs: number;
   /** Grace period of a KILL whose task has no kill policy (ms). */
   killGraceMs: number;
-  /** `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` (ms). */
-  shutdownGraceMs: number;
   /** etcd binary from `--etcd-bin` / `ETCD_BIN`; undefined means "look for it". */
   etcdBin: string | undefined;
-  /** Sandbox directory (`MESOS_SANDBOX`, else `MESOS_DIRECTORY`, else the cwd `"."`). */
-  sandbox: string;
   /** Extra flags for etcd (`--etcd-arg`, repeatable). */
   etcdArgs: string[];
   /** Encoding of the executor API. */
@@ -131,10 +130,6 @@ export function parseExecutorConfig(
   const launchWhat = v["launch-timeout"] !== undefined ? "--launch-timeout" : "LAUNCH_TIMEOUT";
   const launchTimeoutMs = parseDuration(launchText, launchWhat);
   const killGraceMs = parseDuration(v["kill-grace-period"] ?? "3", "--kill-grace-period");
-  const shutdownGraceMs = parseDuration(
-    env.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD ?? "5secs",
-    "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
-  );
   const encoding = v.encoding ?? "json";
   if (encoding !== "json" && encoding !== "protobuf") {
     throw new TypeError(
@@ -153,9 +148,7 @@ export function parseExecutorConfig(
   return {
     launchTimeoutMs,
     killGraceMs,
-    shutdownGraceMs,
     etcdBin,
-    sandbox: env.MESOS_SANDBOX || env.MESOS_DIRECTORY || ".",
     etcdArgs: v["etcd-arg"] ?? [],
     encoding,
     verbosity,

@@ -31,9 +31,7 @@ Deno.test("parseExecutorConfig() has the documented defaults", () => {
   assert.deepEqual(parse([], { MESOS_SANDBOX: "/sb" }), {
     launchTimeoutMs: 240_000,
     killGraceMs: 3_000,
-    shutdownGraceMs: 5_000,
     etcdBin: undefined,
-    sandbox: "/sb",
     etcdArgs: [],
     encoding: "json",
     verbosity: 0,
@@ -42,7 +40,7 @@ Deno.test("parseExecutorConfig() has the documented defaults", () => {
 });
 
 Deno.test("parseExecutorConfig() takes Go-style and GNU-style flags over the environment", () => {
-  const env = { LAUNCH_TIMEOUT: "10", ETCD_BIN: "/env/etcd", MESOS_DIRECTORY: "/dir" };
+  const env = { LAUNCH_TIMEOUT: "10", ETCD_BIN: "/env/etcd" };
   const c = parse([
     "-launch-timeout=2s",
     "--etcd-bin",
@@ -57,11 +55,9 @@ Deno.test("parseExecutorConfig() takes Go-style and GNU-style flags over the env
   assert.deepEqual(c.etcdArgs, ["--log-level=debug", "--snapshot-count=100"]);
   assert.equal(c.verbosity, 1);
   assert.equal(c.encoding, "protobuf");
-  assert.equal(c.sandbox, "/dir");
-  const fromEnv = parse([], { ...env, MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: "10secs" });
+  const fromEnv = parse([], env);
   assert.equal(fromEnv.launchTimeoutMs, 10_000);
   assert.equal(fromEnv.etcdBin, "/env/etcd");
-  assert.equal(fromEnv.shutdownGraceMs, 10_000);
 });
 
 Deno.test("parseExecutorConfig() names the bad flag or variable", () => {

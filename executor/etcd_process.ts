@@ -86,7 +86,7 @@ export class LineTail {
 }
 
 /**
- * Spawns `bin args` with stdout inherited and stderr piped (tail kept, lines forwarded).
+ * Spawns `bin args` with stderr piped (tail kept, lines forwarded) and stdout discarded.
  * The child stays in the executor's process group, so an agent that kills the group
  * stops etcd too.
  *
@@ -101,7 +101,9 @@ export function spawnEtcd(
     args: [...args],
     cwd: options.cwd,
     stdin: "null",
-    stdout: "inherit",
+    // With --log-outputs=stderr etcd writes nothing to stdout; not inheriting it means an
+    // orphaned etcd never holds the executor's stdout open.
+    stdout: "null",
     stderr: "piped",
   }).spawn();
   const tail = new LineTail(options.tailLines ?? 20);

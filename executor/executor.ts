@@ -174,18 +174,18 @@ export class EtcdExecutor {
   }
 
   /**
-   * The agent connection is gone for good (no checkpointing, or recovery timed out):
-   * stop etcd without sending anything and finish with code 1.
+   * Stops etcd without sending anything and finishes with code 1: the agent connection is
+   * gone for good (no checkpointing, or recovery timed out), or the executor got SIGTERM.
    */
-  async agentLost(reason: string): Promise<void> {
-    this.#log.warn("agent connection lost; stopping etcd", { reason });
+  async abort(reason: string): Promise<void> {
+    this.#log.warn("stopping etcd and giving up", { reason });
     const t = this.#task;
     if (t && t.phase !== "terminal") {
       t.phase = "terminal";
       this.#quiesce(t);
       await this.#stopProc(t, this.#graceFor(t));
     }
-    this.#finish(1, `agent connection lost: ${reason}`);
+    this.#finish(1, reason);
   }
 
   // ------------------------------------------------------------------ launch and run

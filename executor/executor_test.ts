@@ -266,7 +266,7 @@ Deno.test("agent loss stops etcd without updates and finishes with code 1", asyn
   const h = harness();
   h.executor.handle(good());
   await h.healthy();
-  await h.executor.agentLost("connection refused");
+  await h.executor.abort("connection refused");
   assert.equal(h.procs[0]!.ended, true);
   assert.deepEqual(h.states(), ["TASK_STARTING", "TASK_RUNNING"]);
   assert.equal((await h.executor.finished).code, 1);
