@@ -1,0 +1,220 @@
+/**
+ * Performs the core's effects: Mesos calls (sent one after another, in the order the core
+ * produced them), etcd membership calls and probes (in the background, answered as inputs),
+ * framework id persistence, logs and the timer. Failures are logged and turned into inputs
+ * where the core expects an answer; nothing here throws at the caller.
+ *
+ * @module
+ */
+import type { EtcdAdmin, EtcdMember } from "../lib/etcd/admin_client.ts";
+import { EtcdAdminError } from "../lib/etcd/admin_client.ts";
+import type { Logger } from "../lib/log.ts";
+import {
+  acceptLaunch,
+  acknowledge,
+  decline,
+  kill,
+  reconcile,
+  revive,
+  type SchedulerCall,
+  suppress,
+} from "../lib/mesos/calls.ts";
+import { NotSubscribedError } from "../lib/mesos/client_errors.ts";
+import type { TaskInfo } from "../lib/mesos/types.ts";
+import type { Effect, MemberLaunch } from "./core/effects.ts";
+import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
+import { errorText, memberView, probeMembers } from "./prober.ts";
+
+/** What the runner needs from the rest of the scheduler. */
+export interface EffectRunnerDeps {
+  /** Sends one scheduler call (the client adds the framework and stream ids). */
+  call(call: SchedulerCall): Promise<unknown>;
+  etcd: EtcdAdmin;
+  /** Feeds an answer back to the core. */
+  feed(input: Input): void;
+  /** The TaskInfo to launch for a member (adds the executor's command). */
+  taskInfo(member: MemberLaunch): TaskInfo;
+  /** Stores the framework id; absent for an ephemeral framework. */
+  persistFrameworkId?: (id: string) => Promise<void>;
+  /** Delivers a `tick` at `at` (ms since the epoch), replacing an earlier timer. */
+  armTimer(at: number): void;
+  /** A RECONCILE for these task ids (empty: implicit) is about to be sent. */
+  reconcileSent?: (taskIds: string[]) => void;
+  logger: Logger;
+  /** Deadline of each probe call in ms; default 5000. */
+  probeTimeoutMs?: number;
+  /** Refuse seconds for the unused part of an accepted offer; default 1. */
+  acceptRefuseSeconds?: number;
+}
+
+/** Runs effects; see the module comment. */
+export class EffectRunner {
+  readonly #deps: EffectRunnerDeps;
+  readonly #log: Logger;
+  #mesos: Promise<void> = Promise.resolve();
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(deps: EffectRunnerDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger;
+  }
+
+  /** Starts performing `effect`; returns at once. */
+  run(effect: Effect): void {
+    const d = this.#deps;
+    switch (effect.type) {
+      case "launch": {
+        let task: TaskInfo;
+        try {
+          task = d.taskInfo(effect.member);
+        } catch (error) {
+          this.#log.error("cannot build the TaskInfo", { task: effect.member.taskId, error });
+          return;
+        }
+        const refuseSeconds = d.acceptRefuseSeconds ?? 1;
+        this.#send(acceptLaunch([effect.offerId], [task], { refuseSeconds }), {
+          task: effect.member.taskId,
+          offer: effect.offerId,
+        }, () => {
+          // The master may or may not have the task: ask, and let the answer settle it.
+          this.#send(reconcile([{ taskId: effect.member.taskId, agentId: effect.agentId }]), {
+            task: effect.member.taskId,
+          });
+        });
+        return;
+      }
+      case "decline":
+        return this.#send(decline(effect.offerIds, { refuseSeconds: effect.refuseSeconds }), {
+          offers: effect.offerIds.length,
+        });
+      case "suppress":
+        return this.#send(suppress());
+      case "revive":
+        return this.#send(revive());
+      case "kill":
+        this.#log.warn("killing task", { task: effect.taskId, reason: effect.reason });
+        return this.#send(kill(effect.taskId, { agentId: effect.agentId || undefined }), {
+          task: effect.taskId,
+        });
+      case "acknowledge": {
+        let call: SchedulerCall;
+        try {
+          call = acknowledge(effect.status);
+        } catch (error) {
+          this.#log.warn("cannot acknowledge", { task: effect.status.task_id.value, error });
+          return;
+        }
+        return this.#send(call, { task: effect.status.task_id.value });
+      }
+      case "reconcile":
+        d.reconcileSent?.(effect.tasks.map((t) => t.taskId));
+        return this.#send(reconcile(effect.tasks), { tasks: effect.tasks.length });
+      case "etcdAddLearner":
+        return this.#etcd("addLearner", async () => {
+          const r = await d.etcd.addLearner([effect.member.peerUrl], {
+            endpoints: effect.endpoints,
+          });
+          return {
+            memberId: r.member.id,
+            learner: r.learner,
+            members: r.members.map(memberView),
+          };
+        }, { member: effect.member.name, peerUrl: effect.member.peerUrl });
+      case "etcdPromote":
+        return this.#etcd("promote", async () => ({
+          members: viewsOf(await d.etcd.promote(effect.memberId, { endpoints: effect.endpoints })),
+        }), { member: effect.name, memberId: effect.memberId });
+      case "etcdRemove":
+        this.#log.warn("removing etcd member", {
+          member: effect.name,
+          memberId: effect.memberId,
+          reason: effect.reason,
+        });
+        return this.#etcd("remove", async () => ({
+          members: viewsOf(await d.etcd.remove(effect.memberId, { endpoints: effect.endpoints })),
+        }), { member: effect.name, memberId: effect.memberId });
+      case "probe":
+        this.#track(
+          probeMembers(d.etcd, effect.members, { timeoutMs: d.probeTimeoutMs }).then((p) =>
+            d.feed(p)
+          ),
+        );
+        return;
+      case "persistFrameworkId":
+        if (d.persistFrameworkId === undefined) {
+          this.#log.info("ephemeral framework: id not persisted", {
+            frameworkId: effect.frameworkId,
+          });
+          return;
+        }
+        this.#track(
+          d.persistFrameworkId(effect.frameworkId).catch((error) =>
+            this.#log.error("cannot persist the framework id", {
+              frameworkId: effect.frameworkId,
+              error,
+            })
+          ),
+        );
+        return;
+      case "log":
+        this.#log[effect.level](effect.msg, effect.fields);
+        return;
+      case "armTimer":
+        d.armTimer(effect.at);
+        return;
+      default: {
+        const never: never = effect;
+        this.#log.error("unknown effect ignored", { effect: JSON.stringify(never) });
+      }
+    }
+  }
+
+  /** Resolves once every effect started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  #track(p: Promise<unknown>): void {
+    const tracked = p.catch((error) => this.#log.error("effect failed", { error }));
+    this.#pending.add(tracked);
+    tracked.finally(() => this.#pending.delete(tracked));
+  }
+
+  /** Queues a Mesos call behind the earlier ones; failures are logged (and `onError` runs). */
+  #send(call: SchedulerCall, fields: Record<string, unknown> = {}, onError?: () => void): void {
+    const sent = this.#mesos.then(async () => {
+      try {
+        await this.#deps.call(call);
+        this.#log.debug("call sent", { call: call.type, ...fields });
+      } catch (error) {
+        const quiet = error instanceof NotSubscribedError;
+        this.#log[quiet ? "warn" : "error"](`${call.type} failed`, { ...fields, error });
+        onError?.();
+      }
+    });
+    this.#mesos = sent;
+    this.#track(sent);
+  }
+
+  #etcd(
+    op: EtcdOp,
+    perform: () => Promise<Omit<EtcdResultInput, "type" | "op" | "ok">>,
+    fields: Record<string, unknown>,
+  ): void {
+    this.#track((async () => {
+      let result: EtcdResultInput;
+      try {
+        result = { type: "etcdResult", op, ok: true, ...(await perform()) };
+      } catch (error) {
+        const errorKind = error instanceof EtcdAdminError ? error.kind : undefined;
+        this.#log.warn(`etcd ${op} failed`, { ...fields, error, kind: errorKind });
+        result = { type: "etcdResult", op, ok: false, detail: errorText(error), errorKind };
+      }
+      this.#deps.feed(result);
+    })());
+  }
+}
+
+function viewsOf(members: EtcdMember[]) {
+  return members.map(memberView);
+}

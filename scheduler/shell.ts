@@ -1,0 +1,240 @@
+/**
+ * The scheduler's I/O shell around the pure core: turns the scheduler client's notices,
+ * effect answers, timer ticks and admin requests into inputs, steps the core with one input
+ * at a time, and hands the effects to the {@linkcode EffectRunner}.
+ *
+ * @example
+ * ```ts
+ * const shell = createSchedulerShell({ client, etcd, executor: { command }, core: { clusterSize: 3 } });
+ * await shell.run(); // until the client is closed; rejects when the master ends the framework
+ * ```
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../lib/clock.ts";
+import type { EtcdAdmin } from "../lib/etcd/admin_client.ts";
+import { type Logger, silentLogger } from "../lib/log.ts";
+import type { SchedulerCall } from "../lib/mesos/calls.ts";
+import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
+import type { SchedulerEvent } from "../lib/mesos/types.ts";
+import type { Input } from "./core/inputs.ts";
+import { type CoreOptions, initialState, type State } from "./core/state.ts";
+import { step } from "./core/step.ts";
+import { buildTaskInfo, type ExecutorTemplate } from "./core/task_info.ts";
+import {
+  healthOf,
+  type HealthView,
+  membersOf,
+  type MemberView,
+  type Stats,
+  statsOf,
+} from "./core/views.ts";
+import { EffectRunner } from "./effect_runner.ts";
+import { InputQueue } from "./input_queue.ts";
+import { ReconcileTracker } from "./reconcile_tracker.ts";
+
+/** The part of the scheduler client the shell uses. */
+export interface ShellClient extends AsyncIterable<SchedulerNotice> {
+  call(call: SchedulerCall): Promise<unknown>;
+}
+
+/** Options of {@linkcode createSchedulerShell}. */
+export interface SchedulerShellOptions {
+  client: ShellClient;
+  etcd: EtcdAdmin;
+  /** How agents run the executor; the framework id is added once known. */
+  executor: Omit<ExecutorTemplate, "frameworkId">;
+  /** The core's knobs (cluster size, limits, intervals...). */
+  core?: Partial<CoreOptions>;
+  /** Stores the framework id (ZooKeeper); absent for an ephemeral framework. */
+  persistFrameworkId?: (id: string) => Promise<void>;
+  clock?: Clock;
+  logger?: Logger;
+  /** When a reconciliation counts as answered (see {@linkcode ReconcileTracker}). */
+  reconcile?: { settleMs?: number; maxWaitMs?: number };
+  /** Deadline of each probe call; default 5000 ms. */
+  probeTimeoutMs?: number;
+  /** A `tick` at least this often, whatever timers the core armed; default 5000 ms. */
+  tickMs?: number;
+}
+
+/** A running shell. */
+export interface SchedulerShell {
+  /**
+   * Consumes the client's notices until they end (the client was closed). Rejects with the
+   * client's error, e.g. a `FrameworkRemovedError`, when the master ended the framework.
+   */
+  run(): Promise<void>;
+  /** Feeds one input (e.g. an admin request) behind those already queued. */
+  push(input: Input): void;
+  /** The core state after the last step. */
+  readonly state: State;
+  stats(): Stats;
+  members(): MemberView[];
+  health(): HealthView;
+  /** Stops feeding inputs and timers and waits for effects in flight. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Creates the shell; nothing happens until {@linkcode SchedulerShell.run}. */
+export function createSchedulerShell(options: SchedulerShellOptions): SchedulerShell {
+  return new Shell(options);
+}
+
+class Shell implements SchedulerShell {
+  readonly #opts: SchedulerShellOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #queue: InputQueue<Input>;
+  readonly #runner: EffectRunner;
+  readonly #tracker: ReconcileTracker;
+  #state: State;
+  #timer: number | undefined;
+  #ticker: number | undefined;
+  #stopped = false;
+
+  constructor(options: SchedulerShellOptions) {
+    this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silentLogger).child({ component: "scheduler" });
+    this.#state = initialState(options.core);
+    this.#queue = new InputQueue<Input>({
+      handle: (input) => this.#step(input),
+      onError: (error, input) => this.#log.error("step failed", { input: input.type, error }),
+    });
+    this.#tracker = new ReconcileTracker({
+      clock: this.#clock,
+      logger: this.#log,
+      settleMs: options.reconcile?.settleMs,
+      maxWaitMs: options.reconcile?.maxWaitMs,
+      onDone: () => this.push({ type: "reconcileDone" }),
+    });
+    this.#runner = new EffectRunner({
+      call: (call) => options.client.call(call),
+      etcd: options.etcd,
+      feed: (input) => this.push(input),
+      taskInfo: (member) =>
+        buildTaskInfo(member, { ...options.executor, frameworkId: this.#state.frameworkId }),
+      persistFrameworkId: options.persistFrameworkId,
+      armTimer: (at) => this.#arm(at),
+      reconcileSent: (ids) => this.#tracker.begin(ids),
+      logger: this.#log,
+      probeTimeoutMs: options.probeTimeoutMs,
+    });
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  stats(): Stats {
+    return statsOf(this.#state);
+  }
+
+  members(): MemberView[] {
+    return membersOf(this.#state);
+  }
+
+  health(): HealthView {
+    return healthOf(this.#state);
+  }
+
+  push(input: Input): void {
+    this.#queue.push(input);
+  }
+
+  async run(): Promise<void> {
+    this.#scheduleTick();
+    try {
+      for await (const notice of this.#opts.client) this.#onNotice(notice);
+    } finally {
+      this.#tracker.cancel();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#queue.close();
+      this.#tracker.cancel();
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      if (this.#ticker !== undefined) this.#clock.clearTimeout(this.#ticker);
+      this.#timer = this.#ticker = undefined;
+    }
+    await this.#runner.idle();
+  }
+
+  #step(input: Input): void {
+    const { state, effects } = step(this.#state, input, this.#clock.now());
+    this.#state = state;
+    for (const effect of effects) this.#runner.run(effect);
+  }
+
+  #onNotice(notice: SchedulerNotice): void {
+    if (notice.type === "connected") {
+      this.push({ type: "subscribed", frameworkId: notice.frameworkId });
+    } else if (notice.type === "disconnected") {
+      this.#tracker.cancel();
+      this.push({ type: "disconnected", reason: notice.reason });
+    } else {
+      this.#onEvent(notice.event);
+    }
+  }
+
+  #onEvent(event: SchedulerEvent): void {
+    switch (event.type) {
+      case "OFFERS":
+        this.push({ type: "offers", offers: event.offers?.offers ?? [] });
+        break;
+      case "RESCIND":
+        if (event.rescind) this.push({ type: "rescind", offerId: event.rescind.offer_id.value });
+        break;
+      case "UPDATE":
+        if (event.update) {
+          this.push({ type: "status", status: event.update.status });
+          this.#tracker.onStatus(event.update.status.task_id.value);
+        }
+        break;
+      case "FAILURE": {
+        const agentId = event.failure?.agent_id?.value;
+        if (agentId !== undefined) {
+          this.push({ type: "failure", agentId, executorId: event.failure?.executor_id?.value });
+        }
+        break;
+      }
+      case "MESSAGE":
+        this.#log.info("executor message", {
+          agent: event.message?.agent_id.value,
+          executor: event.message?.executor_id.value,
+          data: new TextDecoder().decode(event.message?.data ?? new Uint8Array()),
+        });
+        break;
+      case "ERROR":
+        this.#log.error("master sent ERROR", { message: event.error?.message });
+        break;
+      default:
+        break; // HEARTBEAT, inverse offers, operation updates: nothing to do
+    }
+  }
+
+  /** One timer for the core: a tick at `at` (a millisecond late, so `now >= at`). */
+  #arm(at: number): void {
+    if (this.#stopped) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    const delay = Math.max(0, at - this.#clock.now()) + 1;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.push({ type: "tick" });
+    }, delay);
+  }
+
+  /** A periodic tick as a safety net for anything that armed no timer. */
+  #scheduleTick(): void {
+    if (this.#stopped || this.#ticker !== undefined) return;
+    this.#ticker = this.#clock.setTimeout(() => {
+      this.#ticker = undefined;
+      this.push({ type: "tick" });
+      this.#scheduleTick();
+    }, this.#opts.tickMs ?? 5_000);
+  }
+}

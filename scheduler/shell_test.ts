@@ -1,0 +1,252 @@
+import assert from "node:assert/strict";
+import { FakeClock } from "../lib/clock.ts";
+import type { EtcdAdmin, EtcdMember, EtcdMemberStatus } from "../lib/etcd/admin_client.ts";
+import { memoryLogger } from "../lib/log.ts";
+import { AsyncQueue } from "../lib/mesos/async_queue.ts";
+import type { SchedulerCall } from "../lib/mesos/calls.ts";
+import { FrameworkRemovedError } from "../lib/mesos/client_errors.ts";
+import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
+import type { SchedulerEvent, TaskInfo } from "../lib/mesos/types.ts";
+import { decodeMemberConfig } from "./member_config.ts";
+import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
+import { executorCommand } from "./executor_command.ts";
+import { createSchedulerShell, type ShellClient } from "./shell.ts";
+
+const FW = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";
+
+/** Lets promise callbacks (effects answering) run. */
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+class FakeClient implements ShellClient {
+  readonly notices = new AsyncQueue<SchedulerNotice>();
+  readonly calls: SchedulerCall[] = [];
+  fail: ((call: SchedulerCall) => Error | undefined) | undefined;
+
+  call(call: SchedulerCall): Promise<unknown> {
+    this.calls.push(call);
+    const error = this.fail?.(call);
+    return error ? Promise.reject(error) : Promise.resolve({});
+  }
+
+  [Symbol.asyncIterator]() {
+    return this.notices[Symbol.asyncIterator]();
+  }
+
+  event(event: SchedulerEvent): void {
+    this.notices.push({ type: "event", event });
+  }
+
+  types(): string[] {
+    return this.calls.map((c) => c.type);
+  }
+}
+
+/** A single-member etcd that answers for every endpoint it is asked about. */
+class FakeEtcd {
+  statusCalls: string[] = [];
+  members: EtcdMember[] = [];
+  status(endpoint: string): Promise<EtcdMemberStatus> {
+    this.statusCalls.push(endpoint);
+    return Promise.resolve({
+      endpoint,
+      memberId: "11",
+      leader: "11",
+      raftIndex: "5",
+      raftAppliedIndex: "5",
+      raftTerm: "2",
+      isLearner: false,
+      dbSize: 1,
+      version: "3.4.0",
+      errors: [],
+    });
+  }
+  memberList(): Promise<EtcdMember[]> {
+    return Promise.resolve(this.members);
+  }
+  linearizableRead() {
+    return Promise.resolve({ memberId: "11", revision: "1", raftTerm: "2" });
+  }
+}
+
+function setup(overrides: { persist?: (id: string) => Promise<void> } = {}) {
+  const clock = new FakeClock(1_000_000);
+  const client = new FakeClient();
+  const etcd = new FakeEtcd();
+  const logger = memoryLogger();
+  const persisted: string[] = [];
+  const shell = createSchedulerShell({
+    client,
+    etcd: etcd as unknown as EtcdAdmin,
+    executor: {
+      command: executorCommand({
+        executorUri: "http://127.0.0.1:12300/etcd-mesos-executor.tar.gz",
+        etcdUri: "http://127.0.0.1:12300/etcd",
+      }),
+    },
+    core: { ...TEST_OPTIONS, clusterSize: 1 },
+    persistFrameworkId: overrides.persist ?? ((id) => {
+      persisted.push(id);
+      return Promise.resolve();
+    }),
+    clock,
+    logger,
+    reconcile: { settleMs: 1000, maxWaitMs: 10_000 },
+    tickMs: 60_000,
+  });
+  const running = shell.run();
+  return { clock, client, etcd, logger, persisted, shell, running };
+}
+
+async function finish(t: ReturnType<typeof setup>): Promise<void> {
+  t.client.notices.close();
+  await t.running;
+  await t.shell.stop();
+}
+
+function connected(client: FakeClient): void {
+  client.notices.push({
+    type: "connected",
+    frameworkId: FW,
+    streamId: "s1",
+    leader: new URL("http://127.0.0.1:5050/api/v1/scheduler"),
+    subscribed: { framework_id: { value: FW } },
+  });
+}
+
+Deno.test("shell: SUBSCRIBED persists the id and reconciles; an offer then launches the first member with the executor", async () => {
+  const t = setup();
+  try {
+    connected(t.client);
+    await flush();
+    assert.deepEqual(t.persisted, [FW]);
+    assert.deepEqual(t.client.types(), ["RECONCILE"]);
+    assert.equal(t.shell.stats().mutable, 0, "still reconciling");
+    t.clock.advance(1000);
+    assert.equal(t.shell.stats().mutable, 1, "reconciliation settled");
+    const o = offer(1);
+    t.client.event({ type: "OFFERS", offers: { offers: [o] } });
+    await flush();
+    const accept = t.client.calls.find((c) => c.type === "ACCEPT");
+    assert.ok(accept, `no ACCEPT in ${t.client.types()}`);
+    const task: TaskInfo = accept.accept!.operations[0]!.launch!.task_infos[0]!;
+    assert.equal(task.agent_id.value, "a1");
+    assert.equal(task.executor?.type, "CUSTOM");
+    assert.equal(task.executor?.framework_id?.value, FW);
+    assert.equal(task.executor?.command?.value, "exec ./etcd-mesos-executor");
+    assert.deepEqual(task.executor?.command?.uris?.map((u) => u.value), [
+      "http://127.0.0.1:12300/etcd-mesos-executor.tar.gz",
+      "http://127.0.0.1:12300/etcd",
+    ]);
+    assert.ok(task.resources?.some((r) => r.name === "ports"));
+    const config = decodeMemberConfig(task.data);
+    assert.equal(config.clusterState, "new");
+    assert.deepEqual(accept.accept!.offer_ids, [o.id]);
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: a running member is probed, acknowledged, and probed again when the timer fires", async () => {
+  const t = setup();
+  try {
+    connected(t.client);
+    await flush();
+    t.clock.advance(1000);
+    t.client.event({ type: "OFFERS", offers: { offers: [offer(2)] } });
+    await flush();
+    const task = t.client.calls.find((c) => c.type === "ACCEPT")!.accept!.operations[0]!
+      .launch!.task_infos[0]!;
+    t.etcd.members = [{
+      id: "11",
+      name: "etcd-1",
+      peerUrls: [`http://h2:${decodeMemberConfig(task.data).peerPort}`],
+      clientUrls: [],
+      isLearner: false,
+    }];
+    t.client.event({
+      type: "UPDATE",
+      update: { status: status(task.task_id.value, "TASK_RUNNING", { agentId: "a2", uuid: true }) },
+    });
+    await flush();
+    await flush();
+    assert.ok(t.client.types().includes("ACKNOWLEDGE"));
+    assert.equal(t.etcd.statusCalls.length, 1);
+    assert.equal(t.shell.health().healthy, true, t.shell.health().reason);
+    assert.equal(t.shell.members()[0]?.memberId, "11");
+    assert.ok(t.client.types().includes("SUPPRESS"), "complete cluster suppresses offers");
+    t.clock.advance(TEST_OPTIONS.healthIntervalMs! + 1);
+    await flush();
+    assert.equal(t.etcd.statusCalls.length, 2, "the armed timer probed again");
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: a failing Mesos call is logged and later inputs are still handled", async () => {
+  const t = setup();
+  try {
+    t.client.fail = (c) => c.type === "RECONCILE" ? new Error("master said no") : undefined;
+    connected(t.client);
+    await flush();
+    assert.ok(
+      t.logger.records.some((r) => r.level === "error" && r.msg === "RECONCILE failed"),
+      t.logger.lines.join("\n"),
+    );
+    t.clock.advance(1000);
+    t.client.event({ type: "OFFERS", offers: { offers: [offer(3)] } });
+    await flush();
+    assert.ok(t.client.types().includes("ACCEPT"));
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: a failed ACCEPT asks the master about the task", async () => {
+  const t = setup();
+  try {
+    t.client.fail = (c) => c.type === "ACCEPT" ? new Error("offer gone") : undefined;
+    connected(t.client);
+    await flush();
+    t.clock.advance(1000);
+    t.client.event({ type: "OFFERS", offers: { offers: [offer(4)] } });
+    await flush();
+    const last = t.client.calls.at(-1)!;
+    assert.equal(last.type, "RECONCILE");
+    assert.match(last.reconcile!.tasks[0]!.task_id.value, /^etcd-1 /);
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: run() rejects when the master removed the framework, and nothing is launched", async () => {
+  const t = setup();
+  t.client.notices.close(new FrameworkRemovedError("Framework has been removed", FW));
+  await assert.rejects(t.running, FrameworkRemovedError);
+  await t.shell.stop();
+  assert.deepEqual(t.client.calls, []);
+});
+
+Deno.test("shell: a persistence failure is logged, not fatal", async () => {
+  const t = setup({ persist: () => Promise.reject(new Error("zk down")) });
+  try {
+    connected(t.client);
+    await flush();
+    assert.ok(
+      t.logger.records.some((r) => r.msg === "cannot persist the framework id"),
+      t.logger.lines.join("\n"),
+    );
+    assert.deepEqual(t.client.types(), ["RECONCILE"]);
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: an admin reseed request reaches the core", async () => {
+  const t = setup();
+  try {
+    t.shell.push({ type: "admin", action: "reseed" });
+    assert.equal(t.shell.stats().reseed_requested, 1);
+  } finally {
+    await finish(t);
+  }
+});
