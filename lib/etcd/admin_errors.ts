@@ -20,7 +20,8 @@ import {
  * - `learner-not-ready`: promote refused, the learner is not caught up yet;
  * - `not-learner`: promote of a member that is already a voter;
  * - `member-not-found`: no member with that id;
- * - `peer-url-exists`: a member with that peer URL is already configured;
+ * - `peer-url-exists`: a member with that peer URL is already configured (also etcd's
+ *   "member ID already exist", which is what a quick re-add of the same URLs gets);
  * - `too-many-learners`: etcd allows one learner at a time;
  * - `unhealthy-cluster`: strict reconfiguration check refused the change (it would
  *   endanger quorum);
@@ -75,6 +76,9 @@ const MESSAGE_KINDS: [string, EtcdAdminErrorKind][] = [
   ["can only promote a learner member", "not-learner"],
   ["member not found", "member-not-found"],
   ["peer urls already exists", "peer-url-exists"],
+  // etcd derives a new member's id from its peer URLs and the time: re-adding the same URLs
+  // within a second collides on the id instead.
+  ["member id already exist", "peer-url-exists"],
   ["too many learner members", "too-many-learners"],
   ["unhealthy cluster", "unhealthy-cluster"],
   ["not enough started members", "unhealthy-cluster"],
