@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { memoryLogger, silentLogger } from "../lib/log.ts";
+import { createLocalMaster, type LocalMaster } from "../lib/localmesos/master/master.ts";
+import { ZkClient } from "../lib/zk/client.ts";
+import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
+import { runScheduler } from "./main.ts";
+
+const ZK = "--zk-framework-persist=zk://127.0.0.1:1/etcd-mesos";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    options: {
+      writeOut: (t: string) => out.push(t),
+      writeErr: (l: string) => err.push(l),
+      logger: silentLogger,
+    },
+  };
+}
+
+Deno.test("runScheduler() exits 2 naming a bad flag value, before any side effect", async () => {
+  const c = capture();
+  const started = Date.now();
+  assert.equal(await runScheduler(["--cluster-size=4", ZK], {}, c.options), 2);
+  assert.match(c.err.join("\n"), /--cluster-size.*"4"/);
+  assert.ok(Date.now() - started < 2000, "no connection attempt");
+});
+
+Deno.test("runScheduler() exits 2 for an unknown flag and a missing --zk-framework-persist", async () => {
+  const c = capture();
+  assert.equal(await runScheduler(["--no-such-flag=1", ZK], {}, c.options), 2);
+  assert.match(c.err.join("\n"), /no-such-flag/);
+  const d = capture();
+  assert.equal(await runScheduler([], {}, d.options), 2);
+  assert.match(d.err.join("\n"), /--zk-framework-persist/);
+});
+
+Deno.test("runScheduler() --help prints the usage and exits 0", async () => {
+  const c = capture();
+  assert.equal(await runScheduler(["--help"], {}, c.options), 0);
+  assert.match(c.out.join(""), /--cluster-size/);
+  assert.match(c.out.join(""), /--artifact-port/);
+});
+
+Deno.test("runScheduler() exits 2 naming --executor-bin when the artifact to serve is missing", async () => {
+  const c = capture();
+  const code = await runScheduler(
+    [ZK, "--executor-bin=/nonexistent/etcd-mesos-executor.tar.gz"],
+    {},
+    c.options,
+  );
+  assert.equal(code, 2);
+  assert.match(c.err.join("\n"), /--executor-bin "\/nonexistent\/etcd-mesos-executor\.tar\.gz"/);
+});
+
+Deno.test("runScheduler() exits 2 naming an unreadable secret file", async () => {
+  const c = capture();
+  const code = await runScheduler(
+    [
+      ZK,
+      "--executor-uri=/x/etcd-mesos-executor.tar.gz",
+      "--etcd-uri=/usr/bin/etcd",
+      "--mesos-authentication-principal=p",
+      "--mesos-authentication-secret-file=/nonexistent/secret",
+    ],
+    {},
+    c.options,
+  );
+  assert.equal(code, 2);
+  assert.match(c.err.join("\n"), /--mesos-authentication-secret-file "\/nonexistent\/secret"/);
+});
+
+async function frameworks(master: LocalMaster): Promise<{ id: string; active: boolean }[]> {
+  const res = await fetch(`${master.url}/master/state`);
+  return (await res.json()).frameworks;
+}
+
+async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await get().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function schedulerArgs(master: LocalMaster, adminPort: number, extra: string[]): string[] {
+  return [
+    `--master=${master.url}`,
+    `--admin-port=${adminPort}`,
+    "--address=127.0.0.1",
+    "--executor-uri=/x/etcd-mesos-executor.tar.gz",
+    "--etcd-uri=/usr/bin/etcd",
+    "--cluster-size=1",
+    ...extra,
+  ];
+}
+
+Deno.test("runScheduler() keeps the framework across a restart through the id in ZooKeeper", async () => {
+  const zk = await startZooKeeper();
+  const master = await createLocalMaster({ port: 0, logger: silentLogger });
+  const zkArg = `--zk-framework-persist=zk://${zk.url}/etcd-mesos`;
+  try {
+    const adminPort = freePort();
+    const first = new AbortController();
+    const logger = memoryLogger({ level: "info" });
+    const run1 = runScheduler(schedulerArgs(master, adminPort, [zkArg]), {}, {
+      logger,
+      signal: first.signal,
+    });
+    const [fw] = await until("the framework", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.active ? f : undefined;
+    });
+    const healthz = await until(
+      "the admin API",
+      () => fetch(`http://127.0.0.1:${adminPort}/healthz`),
+    );
+    assert.equal(healthz.status, 503);
+    await healthz.body?.cancel();
+    const raw = await ZkClient.connect(zk.url);
+    try {
+      const stored = await until("the stored id", async () => {
+        const { data } = await raw.getData("/etcd-mesos/etcd_framework_id");
+        return new TextDecoder().decode(data);
+      });
+      assert.equal(stored, fw!.id);
+    } finally {
+      await raw.close();
+    }
+    first.abort();
+    assert.equal(await run1, 0);
+    const after = await frameworks(master);
+    assert.deepEqual(after.map((f) => [f.id, f.active]), [[fw!.id, false]], "not torn down");
+
+    const second = new AbortController();
+    const run2 = runScheduler(schedulerArgs(master, adminPort, [zkArg]), {}, {
+      logger: silentLogger,
+      signal: second.signal,
+    });
+    await until("the same framework, active again", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.id === fw!.id && f[0]!.active ? true : undefined;
+    });
+    second.abort();
+    assert.equal(await run2, 0);
+    assert.ok(logger.records.some((r) => r.msg.startsWith("no framework id stored")));
+  } finally {
+    await master.stop();
+    await zk.stop();
+  }
+});
+
+Deno.test("runScheduler() tears an ephemeral framework down when stopped", async () => {
+  const master = await createLocalMaster({ port: 0, logger: silentLogger });
+  try {
+    const stop = new AbortController();
+    const run = runScheduler(schedulerArgs(master, freePort(), ["--ephemeral"]), {}, {
+      logger: silentLogger,
+      signal: stop.signal,
+    });
+    await until("the framework", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.active ? true : undefined;
+    });
+    stop.abort();
+    assert.equal(await run, 0);
+    assert.deepEqual(await frameworks(master), []);
+  } finally {
+    await master.stop();
+  }
+});

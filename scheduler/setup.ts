@@ -1,0 +1,112 @@
+/**
+ * Pure helpers that turn the scheduler's configuration into what its parts need: the
+ * FrameworkInfo, which files the artifact server serves, the URIs agents fetch, and the
+ * executor's flags.
+ *
+ * @module
+ */
+import type { FrameworkInfo } from "../lib/mesos/types.ts";
+import type { ArtifactFile } from "./artifact_server.ts";
+import type { Config } from "./config.ts";
+import { archiveSuffix, uriBaseName } from "./executor_command.ts";
+
+/** Facts about the host the scheduler runs on. */
+export interface HostFacts {
+  /** The user tasks run as (`FrameworkInfo.user`). */
+  user: string;
+  /** The address agents and browsers reach this scheduler at. */
+  address: string;
+  /** The admin API's actual port (it may have been 0). */
+  adminPort: number;
+}
+
+/** `host` for use in a URL (IPv6 literals bracketed). */
+export function urlHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+/** The framework the scheduler subscribes as; `frameworkId` makes it a re-subscription. */
+export function frameworkInfoOf(c: Config, host: HostFacts, frameworkId?: string): FrameworkInfo {
+  return {
+    user: host.user,
+    name: c.frameworkName,
+    ...(frameworkId ? { id: { value: frameworkId } } : {}),
+    failover_timeout: c.failoverTimeoutSeconds,
+    checkpoint: true,
+    ...(c.role !== "*" ? { role: c.role } : {}),
+    hostname: host.address,
+    ...(c.mesosAuthenticationPrincipal ? { principal: c.mesosAuthenticationPrincipal } : {}),
+    webui_url: c.frameworkWebUri ?? `http://${urlHost(host.address)}:${host.adminPort}/`,
+  };
+}
+
+/** The name a local file is served under: its own name (archives keep their suffix). */
+function servedName(path: string, fallback: string, flag: string): string {
+  const base = uriBaseName(path);
+  const name = base === "" ? fallback : base;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new TypeError(`Cannot serve ${flag} ${JSON.stringify(path)}: unusable file name`);
+  }
+  return name;
+}
+
+/** What the artifact server must serve, and under which names. */
+export interface ArtifactPlan {
+  /** Files to serve (empty: no artifact server needed). */
+  files: ArtifactFile[];
+  /** The flag each file comes from, for error messages. */
+  flags: Record<string, string>;
+  /** The URIs agents fetch, given the artifact server's URL maker. */
+  uris(served: (name: string) => string): { executorUri: string; etcdUri: string };
+}
+
+/**
+ * Plans the artifacts: `--executor-uri`/`--etcd-uri` are used as given; otherwise the
+ * scheduler serves `--executor-bin` (e.g. `etcd-mesos-executor.tar.gz`) and `--etcd-bin`
+ * (as `etcd`, or under its archive name) itself.
+ *
+ * @throws {TypeError} naming the flag when a file's name cannot be served.
+ */
+export function artifactPlan(c: Config): ArtifactPlan {
+  const files: ArtifactFile[] = [];
+  const flags: Record<string, string> = {};
+  let executorName: string | undefined;
+  let etcdName: string | undefined;
+  if (c.executorUri === undefined) {
+    executorName = servedName(c.executorBin, "etcd-mesos-executor", "--executor-bin");
+    files.push({ name: executorName, path: c.executorBin });
+    flags[executorName] = "--executor-bin";
+  }
+  if (c.etcdUri === undefined) {
+    const base = uriBaseName(c.etcdBin);
+    etcdName = archiveSuffix(base) ? servedName(c.etcdBin, "etcd", "--etcd-bin") : "etcd";
+    if (etcdName === executorName) {
+      throw new TypeError(
+        `Cannot serve --etcd-bin ${JSON.stringify(c.etcdBin)}: same name as --executor-bin`,
+      );
+    }
+    files.push({ name: etcdName, path: c.etcdBin });
+    flags[etcdName] = "--etcd-bin";
+  }
+  return {
+    files,
+    flags,
+    uris: (served) => ({
+      executorUri: executorName ? served(executorName) : c.executorUri!,
+      etcdUri: etcdName ? served(etcdName) : c.etcdUri!,
+    }),
+  };
+}
+
+/** The executor's own flags, passed on from the scheduler's logging flags. */
+export function executorArgs(c: Config): string[] {
+  return [
+    ...(c.verbosity > 0 ? [`-v=${c.verbosity}`] : []),
+    ...(c.logJson ? ["--log-json"] : []),
+  ];
+}
+
+/** Where to bind the artifact server: the advertised address when it is an IP literal. */
+export function artifactBindAddress(address: string): string {
+  return /^[0-9.]+$/.test(address) || address.includes(":") ? address : "0.0.0.0";
+}

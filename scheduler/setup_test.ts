@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "./config.ts";
+import { artifactBindAddress, artifactPlan, executorArgs, frameworkInfoOf } from "./setup.ts";
+
+const ZK = "--zk-framework-persist=zk://127.0.0.1:2181/etcd-mesos";
+const served = (name: string) => `http://10.0.0.5:12300/${name}`;
+
+Deno.test("frameworkInfoOf() carries name, failover timeout, checkpointing, web UI and the stored id", () => {
+  const c = parseConfig([ZK, "--framework-name=prod", "--failover-timeout-seconds=60"], {});
+  const info = frameworkInfoOf(
+    c,
+    { user: "etcd", address: "10.0.0.5", adminPort: 23400 },
+    "m-0001",
+  );
+  assert.deepEqual(info, {
+    user: "etcd",
+    name: "prod",
+    id: { value: "m-0001" },
+    failover_timeout: 60,
+    checkpoint: true,
+    hostname: "10.0.0.5",
+    webui_url: "http://10.0.0.5:23400/",
+  });
+});
+
+Deno.test("frameworkInfoOf() adds role and principal when configured, and no id on first start", () => {
+  const c = parseConfig([
+    ZK,
+    "--role=etcd",
+    "--mesos-authentication-principal=p",
+    "--mesos-authentication-secret-file=/s",
+    "--framework-weburi=http://ui/",
+  ], {});
+  const info = frameworkInfoOf(c, { user: "u", address: "::1", adminPort: 1 });
+  assert.equal(info.id, undefined);
+  assert.equal(info.role, "etcd");
+  assert.equal(info.principal, "p");
+  assert.equal(info.webui_url, "http://ui/");
+});
+
+Deno.test("artifactPlan() serves --executor-bin and --etcd-bin by default", () => {
+  const c = parseConfig([ZK, "--executor-bin=/opt/dist/etcd-mesos-executor.tar.gz"], {});
+  const plan = artifactPlan(c);
+  assert.deepEqual(plan.files, [
+    { name: "etcd-mesos-executor.tar.gz", path: "/opt/dist/etcd-mesos-executor.tar.gz" },
+    { name: "etcd", path: "./bin/etcd" },
+  ]);
+  assert.equal(plan.flags["etcd"], "--etcd-bin");
+  assert.deepEqual(plan.uris(served), {
+    executorUri: "http://10.0.0.5:12300/etcd-mesos-executor.tar.gz",
+    etcdUri: "http://10.0.0.5:12300/etcd",
+  });
+});
+
+Deno.test("artifactPlan() uses --executor-uri and --etcd-uri as given and serves nothing", () => {
+  const c = parseConfig([
+    ZK,
+    "--executor-uri=/srv/etcd-mesos-executor.tar.gz",
+    "--etcd-uri=http://repo/etcd",
+  ], {});
+  const plan = artifactPlan(c);
+  assert.deepEqual(plan.files, []);
+  assert.deepEqual(plan.uris(() => assert.fail("nothing is served")), {
+    executorUri: "/srv/etcd-mesos-executor.tar.gz",
+    etcdUri: "http://repo/etcd",
+  });
+});
+
+Deno.test("artifactPlan() keeps an etcd archive's name and rejects unusable file names", () => {
+  const c = parseConfig([ZK, "--etcd-bin=/x/etcd-v3.4.30-linux-amd64.tar.gz"], {});
+  assert.equal(artifactPlan(c).files[1]?.name, "etcd-v3.4.30-linux-amd64.tar.gz");
+  const bad = parseConfig([ZK, "--executor-bin=/x/my exec"], {});
+  assert.throws(() => artifactPlan(bad), /--executor-bin "\/x\/my exec"/);
+});
+
+Deno.test("executorArgs() passes verbosity and JSON logging on", () => {
+  assert.deepEqual(executorArgs(parseConfig([ZK], {})), []);
+  assert.deepEqual(executorArgs(parseConfig([ZK, "-v=2", "--log-json"], {})), [
+    "-v=2",
+    "--log-json",
+  ]);
+});
+
+Deno.test("artifactBindAddress() binds IP literals and all interfaces for host names", () => {
+  assert.equal(artifactBindAddress("127.0.0.1"), "127.0.0.1");
+  assert.equal(artifactBindAddress("::1"), "::1");
+  assert.equal(artifactBindAddress("node1.example.com"), "0.0.0.0");
+});
