@@ -36,8 +36,8 @@ export const EXECUTOR_USAGE = `etcd-mesos-executor: runs one etcd member as a Me
 
 Started by the Mesos agent (it reads the MESOS_* environment). Flags:
   --launch-timeout DURATION   restart an etcd that exits early for this long (LAUNCH_TIMEOUT; default 240s)
-  --etcd-bin PATH             etcd binary (ETCD_BIN; default: ./etcd in the sandbox, next to
-                              the executor, then PATH)
+  --etcd-bin PATH             etcd binary (ETCD_BIN; default: etcd in the sandbox or one of its
+                              subdirectories, next to the executor, then PATH)
   --kill-grace-period DURATION  SIGTERM-to-SIGKILL wait without a kill policy (default 3s)
   --etcd-arg FLAG             extra etcd flag, repeatable (e.g. --etcd-arg=--log-level=debug)
   --encoding json|protobuf    executor API encoding (default json)

@@ -42,6 +42,21 @@ function isExecutable(path: string): boolean {
   }
 }
 
+/** The sandbox, then its subdirectories (an extracted etcd release), sorted. */
+function sandboxDirs(sandbox: string): string[] {
+  const subdirs: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(sandbox)) {
+      if (e.isDirectory && !e.name.startsWith(".") && e.name !== "etcd_data") {
+        subdirs.push(`${sandbox}/${e.name}`);
+      }
+    }
+  } catch {
+    // An unreadable sandbox: fall back to the other places.
+  }
+  return [sandbox, ...subdirs.sort()];
+}
+
 function ownDir(): string | undefined {
   const url = new URL(".", import.meta.url);
   return url.protocol === "file:" ? decodeURIComponent(url.pathname) : undefined;
@@ -79,7 +94,7 @@ export async function runExecutor(
     return 2;
   }
   const sandbox = client.env.sandbox;
-  const searchDirs = [sandbox, ownDir()].filter((d): d is string => d !== undefined);
+  const searchDirs = [...sandboxDirs(sandbox), ownDir()].filter((d): d is string => !!d);
   const etcdBin = resolveEtcdBin(config.etcdBin, searchDirs, isExecutable);
   log.info("executor starting", { executorId: client.env.executorId, etcdBin, sandbox });
 

@@ -86,12 +86,19 @@ async function withExecutor(
   agent: AgentStandIn,
   args: string[],
   body: (sandbox: string, exited: Promise<Deno.CommandOutput>) => Promise<void>,
-  env: Record<string, string> = {},
+  options: { etcdInSandbox?: string } = {},
 ) {
   const sandbox = await Deno.makeTempDir({ prefix: "etcd-exec-it-" });
+  let etcdFlag = [`--etcd-bin=${ETCD}`];
+  if (options.etcdInSandbox !== undefined) {
+    // As if the fetcher had extracted an etcd release into the sandbox.
+    await Deno.mkdir(`${sandbox}/${options.etcdInSandbox}`, { recursive: true });
+    await Deno.symlink(ETCD, `${sandbox}/${options.etcdInSandbox}/etcd`);
+    etcdFlag = [];
+  }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, `--etcd-bin=${ETCD}`, ...args],
-    env: agent.env(sandbox, env),
+    args: ["run", "-A", "--quiet", MAIN, ...etcdFlag, ...args],
+    env: agent.env(sandbox),
     cwd: sandbox,
     stdin: "null",
     stdout: "piped",
@@ -128,9 +135,11 @@ Deno.test("executor: TASK_RUNNING only once etcd answers; KILL stops etcd and se
     await agent.waitFor("TASK_KILLED", () => states(agent).includes("TASK_KILLED"));
     assert.equal(await portClosed(config.clientPort), true, "etcd still listens after KILL");
     const out = await exited;
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
     assert.deepEqual(states(agent), ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLED"]);
-  });
+    assert.ok(stderr.includes(`etcdBin=${sandbox}/etcd-v3.4-linux-amd64/etcd`), stderr);
+  }, { etcdInSandbox: "etcd-v3.4-linux-amd64" });
 });
 
 Deno.test("executor: bad task data fails the task with the reason", async () => {
