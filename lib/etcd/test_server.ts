@@ -1,0 +1,134 @@
+/**
+ * Test harness: a real single-member etcd 3.4 (`/usr/bin/etcd`) on free
+ * loopback ports.
+ *
+ * @module
+ */
+
+/** Options for {@linkcode startEtcd}. */
+export interface EtcdOptions {
+  /** Member name; default `"etcd0"`. */
+  name?: string;
+  /** Working directory (its data goes in `<dir>/data`); default: a new temp dir, removed on stop. */
+  dir?: string;
+  /** Milliseconds to wait for `/health`; default 30000. */
+  startTimeoutMs?: number;
+  /** The etcd binary; default `/usr/bin/etcd`. */
+  binary?: string;
+}
+
+/** A running etcd started by {@linkcode startEtcd}. */
+export interface EtcdServer {
+  name: string;
+  /** e.g. `http://127.0.0.1:41234` */
+  clientUrl: string;
+  /** e.g. `http://127.0.0.1:41235` */
+  peerUrl: string;
+  dir: string;
+  /** Kills etcd and waits for it to exit; removes the temp dir it created. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** etcd did not become healthy; `output` is the tail of what it printed. */
+export class EtcdStartError extends Error {
+  readonly output: string;
+  constructor(message: string, output: string) {
+    super(`${message}\n--- etcd output ---\n${output}`);
+    this.name = "EtcdStartError";
+    this.output = output;
+  }
+}
+
+const OUTPUT_TAIL = 16_384;
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function healthy(clientUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    const body = await res.text();
+    return res.ok && JSON.parse(body).health === "true";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a one-member etcd cluster and resolves once `GET /health` reports
+ * healthy.
+ *
+ * @example
+ * ```ts
+ * const etcd = await startEtcd();
+ * try { await fetch(`${etcd.clientUrl}/version`); } finally { await etcd.stop(); }
+ * ```
+ */
+export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> {
+  const name = options.name ?? "etcd0";
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? await Deno.makeTempDir({ prefix: "etcd-test-" });
+  const clientUrl = `http://127.0.0.1:${freePort()}`;
+  const peerUrl = `http://127.0.0.1:${freePort()}`;
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+
+  const child = new Deno.Command(options.binary ?? "/usr/bin/etcd", {
+    args: [
+      `--name=${name}`,
+      `--data-dir=${dir}/data`,
+      `--listen-client-urls=${clientUrl}`,
+      `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=${name}=${peerUrl}`,
+      "--initial-cluster-state=new",
+      `--initial-cluster-token=test-${crypto.randomUUID()}`,
+      "--logger=zap",
+      "--log-outputs=stderr",
+      "--log-level=warn",
+    ],
+    cwd: dir,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let tail = "";
+  const drained = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({
+      write(chunk) {
+        tail = (tail + chunk).slice(-OUTPUT_TAIL);
+      },
+    }),
+  ).catch(() => {});
+  let exited = false;
+  child.status.then(() => exited = true);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.status;
+    await drained;
+    if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  while (!(await healthy(clientUrl))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      const why = exited ? "exited during start" : `not healthy after ${timeoutMs} ms`;
+      throw new EtcdStartError(`etcd ${JSON.stringify(name)} on ${clientUrl} ${why}`, tail);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { name, clientUrl, peerUrl, dir, stop };
+}
