@@ -207,7 +207,8 @@ export class EffectRunner {
         result = { type: "etcdResult", op, ok: true, ...(await perform()) };
       } catch (error) {
         const errorKind = error instanceof EtcdAdminError ? error.kind : undefined;
-        this.#log.warn(`etcd ${op} failed`, { ...fields, error, kind: errorKind });
+        // The core logs the failure with its decision; this is the detail.
+        this.#log.debug(`etcd ${op} failed`, { ...fields, error, kind: errorKind });
         result = { type: "etcdResult", op, ok: false, detail: errorText(error), errorKind };
       }
       this.#deps.feed(result);
