@@ -174,3 +174,43 @@ Deno.test("runScheduler() tears an ephemeral framework down when stopped", async
     await master.stop();
   }
 });
+
+Deno.test("runScheduler() exits 1 and registers nothing new when Mesos removed the framework", async () => {
+  const zk = await startZooKeeper();
+  const master = await createLocalMaster({ port: 0, logger: silentLogger });
+  const args = schedulerArgs(master, freePort(), [
+    `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
+    "--failover-timeout-seconds=0",
+  ]);
+  try {
+    const first = new AbortController();
+    const run1 = runScheduler(args, {}, { logger: silentLogger, signal: first.signal });
+    const [fw] = await until("the framework", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.active ? f : undefined;
+    });
+    const raw = await ZkClient.connect(zk.url);
+    try {
+      await until("the stored id", () => raw.exists("/etcd-mesos/etcd_framework_id"));
+    } finally {
+      await raw.close();
+    }
+    first.abort();
+    assert.equal(await run1, 0);
+    await until(
+      "the framework to be removed",
+      async () => (await frameworks(master)).length === 0 ? true : undefined,
+    );
+
+    const logger = memoryLogger({ level: "info" });
+    assert.equal(await runScheduler(args, {}, { logger }), 1);
+    const error = logger.records.find((r) => r.level === "error" && /removed/.test(r.msg));
+    assert.match(String(error?.msg), /Mesos has removed this framework/);
+    assert.match(String(error?.msg), /\/etcd-mesos\/etcd_framework_id/);
+    assert.equal(error?.fields.frameworkId, fw!.id);
+    assert.deepEqual(await frameworks(master), [], "no new framework registered");
+  } finally {
+    await master.stop();
+    await zk.stop();
+  }
+});
