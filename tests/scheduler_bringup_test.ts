@@ -52,6 +52,8 @@ Deno.test("scheduler brings up 3 etcd members on the local Mesos and heals after
       masters: 1,
       agents: 3,
       port: 0,
+      // The master registers in ZooKeeper; the scheduler finds it there (zk:// --master).
+      zk: `zk://${zk.url}/mesos`,
       workDir: `${work}/mesos`,
       agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 99}]`,
       logger: createLogger({ level: "warn", fields: { test: "localmesos" } }),
@@ -59,6 +61,7 @@ Deno.test("scheduler brings up 3 etcd members on the local Mesos and heals after
     });
     cleanup.push(() => mesos.stop());
     mark("local mesos up");
+    assert.match(mesos.masterSpec, /^zk:\/\//);
 
     const adminPort = freePort();
     const args = [
