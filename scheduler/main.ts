@@ -86,12 +86,11 @@ async function preflight(c: Config): Promise<Preflight> {
   for (const f of plan.files) {
     const info = await Deno.stat(f.path).catch(() => undefined);
     if (!info?.isFile) {
-      throw new TypeError(
-        `Cannot serve ${plan.flags[f.name]} ${JSON.stringify(f.path)}: no such file` +
-          ` (build it with \`deno task bundle\`, or point ${
-            plan.flags[f.name] === "--etcd-bin" ? "--etcd-uri" : "--executor-uri"
-          } elsewhere)`,
-      );
+      const flag = plan.flags[f.name];
+      const hint = flag === "--etcd-bin"
+        ? "point --etcd-bin at an etcd binary, or --etcd-uri elsewhere"
+        : "build it with `deno task bundle` and pass --executor-bin=dist/etcd-mesos-executor.tar.gz, or point --executor-uri elsewhere";
+      throw new TypeError(`Cannot serve ${flag} ${JSON.stringify(f.path)}: no such file (${hint})`);
     }
   }
   return { secret, adminToken, plan };
