@@ -134,6 +134,12 @@ export class EffectRunner {
           members: viewsOf(await d.etcd.remove(effect.memberId, { endpoints: effect.endpoints })),
         }), { member: effect.name, memberId: effect.memberId });
       case "probe":
+        // Forget connections to members that are gone (the admin client keeps one per endpoint).
+        try {
+          d.etcd.setEndpoints(effect.members.map((m) => m.clientUrl));
+        } catch (error) {
+          this.#log.warn("bad probe endpoint", { error });
+        }
         this.#track(
           probeMembers(d.etcd, effect.members, { timeoutMs: d.probeTimeoutMs }).then((p) =>
             d.feed(p)

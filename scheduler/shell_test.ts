@@ -63,6 +63,7 @@ class FakeEtcd {
   memberList(): Promise<EtcdMember[]> {
     return Promise.resolve(this.members);
   }
+  setEndpoints(): void {}
   linearizableRead() {
     return Promise.resolve({ memberId: "11", revision: "1", raftTerm: "2" });
   }
