@@ -130,6 +130,9 @@ function progressAfterProbe(ctx: Ctx): void {
   }
 }
 
+/** How long etcd 3.4 refuses a membership change after the previous one (strict checks). */
+const RECONFIG_SETTLE_MS = 5_000;
+
 /** Records the configured membership; new names continue after every name etcd knows. */
 function applyMembership(s: State, members: readonly EtcdMemberView[] | undefined): void {
   if (members === undefined) return;
@@ -156,8 +159,13 @@ export function onEtcdResult(ctx: Ctx, r: EtcdResultInput): void {
         });
         s.filtered = true;
       }
+      // etcd never knew this member: give its name back so names stay dense.
+      if (memberIndex(c.name) === s.nextIndex - 1) s.nextIndex--;
       s.change = undefined;
-      s.retryAt = now + s.options.healthIntervalMs;
+      // With strict reconfiguration checks etcd refuses changes until every member has
+      // been connected for 5 s after the previous change; retrying sooner only fails again.
+      const settle = r.errorKind === "unhealthy-cluster" ? RECONFIG_SETTLE_MS : 0;
+      s.retryAt = now + Math.max(s.options.healthIntervalMs, settle);
       s.probeWanted = true;
       return;
     }

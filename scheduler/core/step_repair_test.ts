@@ -150,3 +150,22 @@ Deno.test("an unanswered learner add gives back the held offer and retries later
   assert.equal(h.state.change, undefined);
   assert.equal(h.state.retryAt, h.now + 5_000);
 });
+
+Deno.test("an add refused as unhealthy waits for etcd to settle and keeps the member's name", () => {
+  const { h, w } = complete(3, { healthIntervalMs: 1_000 });
+  w.refuseAdds = 1;
+  const seen = settle(h, w, h.feed(w.end("etcd-2", "TASK_FAILED")));
+  assert.deepEqual(key(seen), ["remove etcd-2", "revive", "addLearner etcd-4"]);
+  const refusedAt = h.now;
+  // No new attempt while etcd's 5 s settle window runs, even though probes run every 1 s.
+  for (let t = 0; t < 4_000; t += 1_000) seen.push(...settle(h, w, h.tick(1_000)));
+  assert.equal(ofType(seen, "etcdAddLearner").length, 1);
+  for (let t = 0; t < 10_000 && h.state.members.length < 3; t += 1_000) {
+    seen.push(...settle(h, w, h.tick(1_000)));
+  }
+  const adds = ofType(seen, "etcdAddLearner");
+  assert.equal(adds.length, 2);
+  assert.equal(adds[1]!.member.name, "etcd-4", "the refused name is reused");
+  assert.ok(h.now - refusedAt >= 5_000);
+  assert.deepEqual(h.state.members.map((m) => m.name), ["etcd-1", "etcd-3", "etcd-4"]);
+});

@@ -172,6 +172,8 @@ export class World {
   unreachable = new Set<string>();
   /** Raft index reported by learners (default: caught up). */
   learnerIndex = 100;
+  /** How many learner adds etcd refuses as an unhealthy cluster (strict reconfig checks). */
+  refuseAdds = 0;
   #nextId = 1;
 
   /** The answer to one effect, if it has an immediate answer. */
@@ -192,6 +194,15 @@ export class World {
         return undefined;
       }
       case "etcdAddLearner": {
+        if (this.refuseAdds > 0) {
+          this.refuseAdds--;
+          return {
+            type: "etcdResult",
+            op: "addLearner",
+            ok: false,
+            errorKind: "unhealthy-cluster",
+          };
+        }
         const id = String(this.#nextId++);
         this.members.push({ id, name: "", peerUrls: [e.member.peerUrl], isLearner: true });
         return {
