@@ -5,6 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=setup.sh
 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
+export NO_COLOR=1
 log="$(mktemp)"
 deno task test "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
