@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { silentLogger } from "../log.ts";
+import { artifactInputs, ensureExecutorArtifact, staleReason } from "./executor_artifact.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+Deno.test("staleReason() says missing, names a newer input, and is undefined when fresh", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "artifact-" });
+  try {
+    const tarball = `${dir}/x.tar.gz`;
+    const input = `${dir}/a.ts`;
+    await Deno.writeTextFile(input, "a");
+    assert.match((await staleReason(tarball, [input]))!, /x\.tar\.gz is missing/);
+    await Deno.writeTextFile(tarball, "t");
+    await Deno.utime(input, new Date(1000), new Date(1000));
+    assert.equal(await staleReason(tarball, [input, `${dir}/absent.ts`]), undefined);
+    await Deno.utime(input, new Date(), new Date(Date.now() + 60_000));
+    assert.match((await staleReason(tarball, [input]))!, /a\.ts is newer than/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("artifactInputs() lists the executor's local modules, deno.json and the runtime", async () => {
+  const inputs = await artifactInputs(ROOT, `${ROOT}/executor/main.ts`);
+  assert.ok(inputs.includes(`${ROOT}/executor/main.ts`));
+  assert.ok(inputs.includes(`${ROOT}/lib/mesos/codec.ts`));
+  assert.ok(inputs.includes(`${ROOT}/deno.json`));
+  assert.ok(inputs.includes(Deno.execPath()));
+  assert.ok(!inputs.includes(`${ROOT}/scheduler/main.ts`), "only the executor's graph");
+});
+
+Deno.test("ensureExecutorArtifact() builds when missing, then reuses the fresh tarball", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "artifact-" });
+  let builds = 0;
+  const build = async (o: { outDir: string; name: string }) => {
+    builds++;
+    const tarball = `${o.outDir}/${o.name}.tar.gz`;
+    await Deno.writeTextFile(tarball, "fake");
+    return { tarball, launcher: o.name };
+  };
+  try {
+    const first = await ensureExecutorArtifact({ root: ROOT, outDir, logger: silentLogger, build });
+    assert.equal(first.built, true);
+    assert.equal(first.tarball, `${outDir}/etcd-mesos-executor.tar.gz`);
+    assert.equal(await Deno.readTextFile(first.tarball), "fake");
+    const second = await ensureExecutorArtifact({
+      root: ROOT,
+      outDir,
+      logger: silentLogger,
+      build,
+    });
+    assert.equal(second.built, false);
+    assert.equal(builds, 1);
+    const names = [...Deno.readDirSync(outDir)].map((e) => e.name);
+    assert.deepEqual(names, ["etcd-mesos-executor.tar.gz"], "no staging directory left");
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});

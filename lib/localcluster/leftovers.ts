@@ -1,0 +1,51 @@
+/**
+ * Finds processes that belong to a work directory (their working directory is inside it, or
+ * their command line names it) from `/proc`: how the launcher checks that stopping left no
+ * executor or etcd behind, and kills any that did survive.
+ *
+ * @module
+ */
+
+/** A process found under a work directory. */
+export interface FoundProcess {
+  pid: number;
+  /** Its command line, arguments joined by spaces. */
+  command: string;
+}
+
+/** Processes (other than this one) whose cwd is inside `dir` or whose command line names it. */
+export async function processesUnder(dir: string): Promise<FoundProcess[]> {
+  const root = (await Deno.realPath(dir).catch(() => dir)).replace(/\/$/, "");
+  const inside = (p: string) => p === root || p.startsWith(root + "/");
+  const names = (arg: string) => inside(arg.replace(/^[^/]*=/, "")) || arg.includes(root + "/");
+  const found: FoundProcess[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^[0-9]+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    try {
+      const argv = (await Deno.readTextFile(`/proc/${e.name}/cmdline`)).split("\0");
+      if (argv.at(-1) === "") argv.pop();
+      if (argv.length === 0) continue; // a zombie or a kernel thread
+      const cwd = await Deno.readLink(`/proc/${e.name}/cwd`).catch(() => "");
+      if (inside(cwd) || argv.some(names)) {
+        found.push({ pid: Number(e.name), command: argv.join(" ") });
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** SIGKILLs every process in `found`; returns the pids that were still there to kill. */
+export function killAll(found: readonly FoundProcess[]): number[] {
+  const killed: number[] = [];
+  for (const p of found) {
+    try {
+      Deno.kill(p.pid, "SIGKILL");
+      killed.push(p.pid);
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}

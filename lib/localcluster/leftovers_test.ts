@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { killAll, processesUnder } from "./leftovers.ts";
+
+Deno.test("processesUnder() finds a process by its cwd or an argument naming the dir; killAll() ends it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leftovers-" });
+  const other = await Deno.makeTempDir({ prefix: "leftovers-" });
+  const byCwd = new Deno.Command("sleep", { args: ["30"], cwd: dir }).spawn();
+  const byArg = new Deno.Command("sh", { args: ["-c", "sleep 30", `--data-dir=${dir}/data`] })
+    .spawn();
+  const unrelated = new Deno.Command("sleep", { args: ["30"], cwd: other }).spawn();
+  try {
+    const found = await processesUnder(dir);
+    const pids = found.map((p) => p.pid).sort();
+    assert.deepEqual(pids, [byCwd.pid, byArg.pid].sort());
+    assert.ok(found.some((p) => /sleep 30$/.test(p.command)), JSON.stringify(found));
+    assert.deepEqual(killAll(found).sort(), pids);
+    assert.equal((await byCwd.status).signal, "SIGKILL");
+    assert.equal((await byArg.status).signal, "SIGKILL");
+    assert.deepEqual(await processesUnder(dir), []);
+  } finally {
+    unrelated.kill("SIGKILL");
+    await unrelated.status;
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(other, { recursive: true });
+  }
+});
+
+Deno.test("processesUnder() does not match a sibling directory with a longer name", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leftovers-" });
+  const sibling = `${dir}-2`;
+  await Deno.mkdir(sibling);
+  const child = new Deno.Command("sleep", { args: ["30"], cwd: sibling }).spawn();
+  try {
+    assert.deepEqual(await processesUnder(dir), []);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(sibling, { recursive: true });
+  }
+});

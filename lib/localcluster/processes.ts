@@ -1,0 +1,163 @@
+/**
+ * The two processes of a local cluster, each `deno run -A <module>` in its own process group
+ * with its output in a log file: the local Mesos (`lib/localmesos/main.ts`) and the scheduler
+ * (`scheduler/main.ts`). Also a poller that gives up when one of them exits or when stopped.
+ *
+ * @module
+ */
+import { type ManagedChild, spawnChild } from "./child.ts";
+
+/** The project root (with a trailing slash). */
+export const ROOT: string = new URL("../../", import.meta.url).pathname;
+
+/** A child exited while it was still needed; carries the tail of its log. */
+export class ChildExitedError extends Error {
+  /** The child's name. */
+  readonly child: string;
+  /** The tail of its log. */
+  readonly logTail: string;
+  /** Creates the error naming `child`, its exit code and its log file. */
+  constructor(child: ManagedChild, status: Deno.CommandStatus, logTail: string) {
+    super(
+      `${child.name} exited early (code ${status.code}${
+        status.signal ? `, ${status.signal}` : ""
+      }); its log is ${child.logFile}`,
+    );
+    this.name = "ChildExitedError";
+    this.child = child.name;
+    this.logTail = logTail;
+  }
+}
+
+/** Waiting was aborted (a stop was requested). */
+export class StoppedError extends Error {
+  /** Names what was being waited for. */
+  constructor(what: string) {
+    super(`stopped while waiting for ${what}`);
+    this.name = "StoppedError";
+  }
+}
+
+/** Options of {@linkcode pollUntil}. */
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Give up with {@linkcode ChildExitedError} when one of these exits. */
+  children?: readonly ManagedChild[];
+  /** Give up with {@linkcode StoppedError} when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `get` every `intervalMs` (default 250) until it returns a value other than undefined
+ * (errors count as "not yet"); fails naming `what` after `timeoutMs`.
+ */
+export async function pollUntil<T>(
+  what: string,
+  get: () => Promise<T | undefined>,
+  options: PollOptions,
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last: unknown;
+  for (;;) {
+    if (options.signal?.aborted) throw new StoppedError(what);
+    for (const c of options.children ?? []) {
+      if (!c.running) throw new ChildExitedError(c, await c.exited, await c.logTail());
+    }
+    try {
+      const v = await get();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}`, {
+        cause: last,
+      });
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, options.intervalMs ?? 250);
+      function done() {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      options.signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
+/** Options of {@linkcode startLocalMesosProcess}. */
+export interface LocalMesosProcessOptions {
+  agents: number;
+  /** Master port (0: a free one). */
+  port: number;
+  /** The agents' work directories go under it. */
+  workDir: string;
+  agentResources?: string;
+  logFile: string;
+  /** How long to wait for the master and every agent (default 60 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A running local Mesos process. */
+export interface LocalMesosProcess {
+  child: ManagedChild;
+  /** What the scheduler's `--master` should be, e.g. `http://127.0.0.1:5050`. */
+  masterSpec: string;
+}
+
+/** Starts `deno run -A lib/localmesos/main.ts` and waits until its master and agents are up. */
+export async function startLocalMesosProcess(
+  options: LocalMesosProcessOptions,
+): Promise<LocalMesosProcess> {
+  let masterSpec: string | undefined;
+  const child = spawnChild(Deno.execPath(), {
+    name: "local Mesos",
+    args: [
+      "run",
+      "-A",
+      `${ROOT}lib/localmesos/main.ts`,
+      "--masters",
+      "1",
+      "--agents",
+      String(options.agents),
+      "--port",
+      String(options.port),
+      "--work-dir",
+      options.workDir,
+      ...(options.agentResources ? ["--agent-resources", options.agentResources] : []),
+    ],
+    logFile: options.logFile,
+    onStdoutLine: (line) => {
+      const m = /^master spec for schedulers: (\S+)/.exec(line);
+      if (m) masterSpec = m[1];
+    },
+  });
+  try {
+    const spec = await pollUntil(
+      "the local Mesos master and agents",
+      () => Promise.resolve(masterSpec),
+      {
+        timeoutMs: options.timeoutMs ?? 60_000,
+        intervalMs: 100,
+        children: [child],
+        signal: options.signal,
+      },
+    );
+    return { child, masterSpec: spec };
+  } catch (e) {
+    await child.stop(5000);
+    throw e;
+  }
+}
+
+/** Starts `deno run -A scheduler/main.ts <args>` with its output in `logFile`. */
+export function startSchedulerProcess(args: readonly string[], logFile: string): ManagedChild {
+  return spawnChild(Deno.execPath(), {
+    name: "scheduler",
+    args: ["run", "-A", `${ROOT}scheduler/main.ts`, ...args],
+    logFile,
+  });
+}
