@@ -6,7 +6,8 @@
  * `number` when exactly representable and `bigint` otherwise, and unset fields absent.
  *
  * JSON follows Mesos' own mapping (the transcripts are byte-exact references): keys in
- * declaration order, enum names (a number is rejected), standard base64 bytes, bare int64
+ * declaration order, enum names (a number is rejected; an unknown name or number is dropped
+ * unless the field is required, as in Mesos), standard base64 bytes, bare int64
  * numbers, doubles always with a fraction (`2.0`), unknown keys ignored, and optional
  * fields that declare a default written even when unset (`"shell":true`).
  */
@@ -160,17 +161,32 @@ function fromPbObject(type: protobuf.Type, msg: Plain): Plain {
     if (v === undefined || v === null) continue;
     const conv = (item: unknown) => fromPbScalar(field, item);
     if (field.repeated) {
-      if ((v as unknown[]).length === 0) continue;
-      out[field.name] = (v as unknown[]).map(conv);
-    } else out[field.name] = conv(v);
+      const items = (v as unknown[]).map(conv).filter((x) => x !== UNKNOWN_ENUM);
+      if (items.length > 0) out[field.name] = items;
+    } else {
+      const value = conv(v);
+      if (value !== UNKNOWN_ENUM) out[field.name] = value;
+    }
   }
   return out;
 }
 
+/** An enum number this schema does not know (a newer peer's value). */
+const UNKNOWN_ENUM = Symbol("unknown enum value");
+
 function fromPbScalar(field: protobuf.Field, v: unknown): unknown {
   const rt = field.resolvedType;
   if (rt instanceof protobuf.Type) return fromPbObject(rt, v as Plain);
-  if (rt instanceof protobuf.Enum) return rt.valuesById[v as number] ?? String(v);
+  if (rt instanceof protobuf.Enum) {
+    const name = rt.valuesById[v as number];
+    if (name !== undefined) return name;
+    // proto2 keeps an unknown value out of the field (it lands among unknown fields), so a
+    // required enum is then missing.
+    if (field.required) {
+      throw new CodecError(`Not initialized: unknown value ${String(v)} of enum ${field.name}`);
+    }
+    return UNKNOWN_ENUM;
+  }
   if (INT64_TYPES.has(field.type)) return int64FromLong(v);
   if (field.type === "bytes") return new Uint8Array(v as Uint8Array);
   return v;
@@ -274,8 +290,11 @@ function readJsonMessage(type: protobuf.Type, obj: Record<string, unknown>): Pla
     if (!field || v === null) continue; // Mesos ignores unknown keys
     if (field.repeated) {
       if (!Array.isArray(v)) throw notExpecting(v, field.name);
-      out[key] = v.map((item) => readJsonScalar(field, item));
-    } else out[key] = readJsonScalar(field, v);
+      out[key] = v.map((item) => readJsonScalar(field, item)).filter((x) => x !== UNKNOWN_ENUM);
+    } else {
+      const value = readJsonScalar(field, v);
+      if (value !== UNKNOWN_ENUM) out[key] = value;
+    }
   }
   return out;
 }
@@ -289,7 +308,12 @@ function readJsonScalar(field: protobuf.Field, v: unknown): unknown {
   if (rt instanceof protobuf.Enum) {
     if (typeof v !== "string") throw notExpecting(v, field.name);
     if (rt.values[v] === undefined) {
-      throw new CodecError(`Failed to find enum for '${v}' in field '${field.name}'`);
+      // As Mesos (stout) does: an unknown name is an error only for a required field;
+      // elsewhere it is discarded, so a newer peer's values do not break older readers.
+      if (field.required) {
+        throw new CodecError(`Failed to find enum for '${v}' in field '${field.name}'`);
+      }
+      return UNKNOWN_ENUM;
     }
     return v;
   }

@@ -98,7 +98,23 @@ Deno.test("JSON: an enum given as a number is rejected", () => {
     () => fromJsonText(CALL, '{"type":5}'),
     /Not expecting a JSON number for field 'type'/,
   );
-  assertThrows(() => fromJsonText(CALL, '{"type":"NOPE"}'), CodecError);
+});
+
+Deno.test("an unknown enum value is dropped from an optional field and rejected in a required one", () => {
+  // Mesos (stout) discards unknown names unless the field is required; proto2 does the same
+  // with unknown numbers, so a newer master's event types do not break the stream.
+  assertEquals(fromJsonText(EVENT, '{"type":"FUTURE_EVENT","future_event":{}}'), {});
+  assertEquals(fromJsonText(CALL, '{"type":"NOPE"}'), {});
+  assertEquals(decodeMessage(EVENT, new Uint8Array([0x08, 0x63]), "protobuf"), {});
+  const status = '{"task_id":{"value":"t"},"state":"TASK_NEW_STATE"}';
+  assertThrows(
+    () => fromJsonText("mesos.v1.TaskStatus", status),
+    /Failed to find enum for 'TASK_NEW_STATE' in field 'state'/,
+  );
+  const pb = toProtobuf("mesos.v1.TaskStatus", { task_id: { value: "t" }, state: "TASK_RUNNING" });
+  const stateAt = pb.indexOf(0x30); // field 6, varint
+  const unknownState = Uint8Array.from(pb, (b, i) => i === stateAt + 1 ? 0x63 : b);
+  assertThrows(() => decodeMessage("mesos.v1.TaskStatus", unknownState, "protobuf"), CodecError);
 });
 
 Deno.test("JSON: camelCase and unknown keys are ignored, as Mesos does", () => {
