@@ -49,3 +49,48 @@ export function killAll(found: readonly FoundProcess[]): number[] {
   }
   return killed;
 }
+
+/** A process identity that survives pid reuse: pid plus its start time (clock ticks). */
+export interface ProcessId {
+  pid: number;
+  /** Field 22 of `/proc/<pid>/stat`. */
+  startTime: string;
+}
+
+function statOf(pid: number): { ppid: number; state: string; startTime: string } | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The command name (field 2) may hold spaces and parentheses: split after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0]!, ppid: Number(fields[1]), startTime: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every living descendant of `pid` (children, their children, …), from `/proc`. */
+export function descendantsOf(pid: number): ProcessId[] {
+  const children = new Map<number, number[]>();
+  const starts = new Map<number, string>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^[0-9]+$/.test(e.name)) continue;
+    const s = statOf(Number(e.name));
+    if (!s || s.state === "Z") continue;
+    starts.set(Number(e.name), s.startTime);
+    children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(e.name)]);
+  }
+  const out: ProcessId[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    out.push({ pid: p, startTime: starts.get(p)! });
+    queue.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+/** True while the process `id` (same pid and start time) exists and is not a zombie. */
+export function isAlive(id: ProcessId): boolean {
+  const s = statOf(id.pid);
+  return s !== undefined && s.state !== "Z" && s.startTime === id.startTime;
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { killAll, processesUnder } from "./leftovers.ts";
+import { descendantsOf, isAlive, killAll, processesUnder } from "./leftovers.ts";
 
 Deno.test("processesUnder() finds a process by its cwd or an argument naming the dir; killAll() ends it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "leftovers-" });
@@ -37,5 +37,32 @@ Deno.test("processesUnder() does not match a sibling directory with a longer nam
     await child.status;
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(sibling, { recursive: true });
+  }
+});
+
+Deno.test("descendantsOf() finds grandchildren; isAlive() turns false once they exit", async () => {
+  const child = new Deno.Command("sh", { args: ["-c", "sleep 30 & sleep 30; wait"] }).spawn();
+  try {
+    let found: ReturnType<typeof descendantsOf> = [];
+    for (let i = 0; i < 100 && found.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      found = descendantsOf(child.pid);
+    }
+    assert.equal(found.length, 2, JSON.stringify(found));
+    assert.ok(found.every(isAlive));
+    Deno.kill(child.pid, "SIGKILL");
+    await child.status;
+    killAll(found.map((p) => ({ pid: p.pid, command: "" })));
+    for (let i = 0; i < 100 && found.some(isAlive); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(!found.some(isAlive));
+    assert.equal(isAlive({ pid: found[0]!.pid, startTime: "0" }), false, "start time must match");
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // gone
+    }
   }
 });
