@@ -50,8 +50,11 @@ export interface SchedulerShellOptions {
   persistFrameworkId?: (id: string) => Promise<void>;
   clock?: Clock;
   logger?: Logger;
-  /** When a reconciliation counts as answered (see {@linkcode ReconcileTracker}). */
-  reconcile?: { settleMs?: number; maxWaitMs?: number };
+  /**
+   * When a reconciliation counts as answered, and how unanswered tasks are asked about again
+   * (see {@linkcode ReconcileTracker}).
+   */
+  reconcile?: { settleMs?: number; maxWaitMs?: number; retry?: { minMs?: number; maxMs?: number } };
   /** Deadline of each probe call; default 5000 ms. */
   probeTimeoutMs?: number;
   /** A `tick` at least this often, whatever timers the core armed; default 5000 ms. */
@@ -107,7 +110,9 @@ class Shell implements SchedulerShell {
       logger: this.#log,
       settleMs: options.reconcile?.settleMs,
       maxWaitMs: options.reconcile?.maxWaitMs,
+      retry: options.reconcile?.retry,
       onDone: () => this.push({ type: "reconcileDone" }),
+      resend: (ids) => this.#reconcileAgain(ids),
     });
     this.#runner = new EffectRunner({
       call: (call) => options.client.call(call),
@@ -168,6 +173,16 @@ class Shell implements SchedulerShell {
     const { state, effects } = step(this.#state, input, this.#clock.now());
     this.#state = state;
     for (const effect of effects) this.#runner.run(effect);
+  }
+
+  /** An explicit RECONCILE for tasks the master has not answered about yet. */
+  #reconcileAgain(taskIds: string[]): void {
+    if (this.#stopped) return;
+    const tasks = taskIds.map((taskId) => {
+      const agentId = this.#state.members.find((m) => m.taskId === taskId)?.agentId;
+      return { taskId, agentId: agentId || undefined };
+    });
+    this.#runner.run({ type: "reconcile", tasks });
   }
 
   #onNotice(notice: SchedulerNotice): void {

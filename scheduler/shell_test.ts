@@ -251,3 +251,54 @@ Deno.test("shell: an admin reseed request reaches the core", async () => {
     await finish(t);
   }
 });
+
+Deno.test("shell: after a re-subscription, unanswered tasks are reconciled again with backoff and offers are declined meanwhile", async () => {
+  const t = setup();
+  try {
+    connected(t.client);
+    await flush();
+    t.clock.advance(1000);
+    t.client.event({ type: "OFFERS", offers: { offers: [offer(2)] } });
+    await flush();
+    const task = t.client.calls.find((c) => c.type === "ACCEPT")!.accept!.operations[0]!
+      .launch!.task_infos[0]!;
+    const taskId = task.task_id.value;
+    t.client.event({
+      type: "UPDATE",
+      update: { status: status(taskId, "TASK_RUNNING", { agentId: "a2", uuid: true }) },
+    });
+    await flush();
+    // Master failover: the stream ends, a new leader accepts the same framework.
+    t.client.notices.push({ type: "disconnected", reason: "leader changed" });
+    connected(t.client);
+    await flush();
+    t.client.calls.length = 0;
+    t.clock.advance(1000); // the new master stays silent: its agent has not re-registered
+    await flush();
+    const asked = t.client.calls.filter((c) => c.type === "RECONCILE");
+    assert.equal(asked.length, 1, `asked again once: ${t.client.types()}`);
+    assert.deepEqual(asked[0]!.reconcile!.tasks, [
+      { task_id: { value: taskId }, agent_id: { value: "a2" } },
+    ]);
+    assert.equal(t.shell.stats().mutable, 0, "Immutable while unanswered");
+    t.client.event({ type: "OFFERS", offers: { offers: [offer(3)] } });
+    await flush();
+    assert.ok(t.client.types().includes("DECLINE"), `${t.client.types()}`);
+    assert.ok(!t.client.types().includes("ACCEPT"), "nothing launched while reconciling");
+    t.clock.advance(2000);
+    await flush();
+    assert.equal(t.client.calls.filter((c) => c.type === "RECONCILE").length, 2, "after 2 s");
+    t.client.event({
+      type: "UPDATE",
+      update: { status: status(taskId, "TASK_RUNNING", { agentId: "a2" }) },
+    });
+    await flush();
+    t.clock.advance(1000);
+    await flush();
+    assert.equal(t.shell.stats().mutable, 1, "reconciled once the task answered");
+    assert.equal(t.shell.members()[0]?.taskId, taskId);
+    assert.equal(t.shell.stats().launched_servers, 1, "no relaunch");
+  } finally {
+    await finish(t);
+  }
+});
