@@ -4,12 +4,12 @@
  *
  * | path | method | response |
  * |---|---|---|
- * | `/healthz` | GET | 200 `cluster is healthy` / 503 with the reason |
- * | `/stats` | GET | JSON counters |
+ * | `/healthz` | GET | 200 `cluster is healthy` / 503 with the reason; a standby: 200 `standby: …` |
+ * | `/stats` | GET | JSON counters, and `leader`: 1 while this scheduler leads, 0 as a standby |
  * | `/members`, `/membership` | GET | JSON array of members |
  * | `/metrics` | GET | Prometheus text |
  * | `/` | GET | status page |
- * | `/reseed` | POST | 202 `reseeding` (Bearer token; 401 without/wrong, 403 if none set) |
+ * | `/reseed` | POST | 202 `reseeding` (Bearer token; 401 without/wrong, 403 if none set; 503 on a standby) |
  *
  * Wrong method → 405 with `Allow`; unknown path → 404; a body over the limit → 413.
  *
@@ -26,6 +26,12 @@ export interface AdminDeps {
   stats(): Stats;
   members(): MemberView[];
   health(): HealthView;
+  /**
+   * While another scheduler holds the leader lock, what to say about it (e.g. `leader is
+   * host:23400`); undefined while this one leads. Absent: always the leader. A standby is
+   * healthy (so Marathon keeps it) and serves no cluster state of its own.
+   */
+  standby?(): string | undefined;
   /** Starts a reseed (the shell feeds `admin{reseed}` to the core). */
   requestReseed(): void | Promise<void>;
   /** The token `POST /reseed` requires; when unset, reseeding over HTTP is disabled (403). */
@@ -100,28 +106,38 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
       });
       return text("unauthorized", 401, { "www-authenticate": 'Bearer realm="etcd-mesos"' });
     }
+    const standby = deps.standby?.();
+    if (standby !== undefined) return text(`standby: ${standby}; ask the leader`, 503);
     log.warn("admin: reseed requested");
     await deps.requestReseed();
     return text("reseeding", 202);
   };
 
+  /** The stats with `leader` (1 unless standing by). */
+  const stats = (): Stats & { leader: number } => ({
+    ...deps.stats(),
+    leader: deps.standby?.() === undefined ? 1 : 0,
+  });
+
   const routes: Record<string, Route> = {
     "/healthz": {
       methods: GET,
       handle: () => {
+        const standby = deps.standby?.();
+        if (standby !== undefined) return text(`standby: ${standby}`);
         const h = deps.health();
         return h.healthy
           ? text("cluster is healthy")
           : text(`cluster not healthy: ${h.reason}`, 503);
       },
     },
-    "/stats": { methods: GET, handle: () => json(deps.stats()) },
+    "/stats": { methods: GET, handle: () => json(stats()) },
     "/members": { methods: GET, handle: () => json(deps.members()) },
     "/membership": { methods: GET, handle: () => json(deps.members()) },
     "/metrics": {
       methods: GET,
       handle: () =>
-        text(formatMetrics(deps.stats(), deps.members()), 200, {
+        text(formatMetrics(stats(), deps.members()), 200, {
           "content-type": METRICS_CONTENT_TYPE,
         }),
     },

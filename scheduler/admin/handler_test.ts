@@ -76,7 +76,7 @@ Deno.test("GET /healthz is 200 when healthy and 503 with the reason when not", a
 Deno.test("GET /stats returns the counters as JSON", async () => {
   const res = await setup().call("/stats");
   assert.equal(res.headers.get("content-type"), "application/json");
-  assert.deepEqual(await res.json(), stats);
+  assert.deepEqual(await res.json(), { ...stats, leader: 1 });
 });
 
 for (const path of ["/members", "/membership"]) {
@@ -207,9 +207,45 @@ Deno.test("the handler works behind Deno.serve on a free loopback port", async (
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   try {
     const res = await fetch(`http://127.0.0.1:${server.addr.port}/stats`);
-    assert.deepEqual(await res.json(), stats);
+    assert.deepEqual(await res.json(), { ...stats, leader: 1 });
   } finally {
     await server.shutdown();
   }
   assert.equal(s.reseeds(), 0);
+});
+
+Deno.test("admin: a standby answers /healthz 200 naming the leader, /stats with leader 0, and refuses /reseed", async () => {
+  let standby: string | undefined = "leader is 10.0.0.7:23400";
+  const t = setup({ standby: () => standby, members: () => [] }, {
+    healthy: false,
+    reason: "not checked yet",
+    phase: "disconnected",
+  });
+  const health = await t.call("/healthz");
+  assert.equal(health.status, 200);
+  assert.equal(await health.text(), "standby: leader is 10.0.0.7:23400");
+  const s = await (await t.call("/stats")).json();
+  assert.equal(s.leader, 0);
+  assert.equal(s.running_servers, 3, "the rest of the stats as given");
+  const metrics = await (await t.call("/metrics")).text();
+  assert.match(metrics, /^etcd_mesos_leader 0$/m);
+  const reseed = await t.call("/reseed", {
+    method: "POST",
+    headers: { authorization: "Bearer s3cret" },
+  });
+  assert.equal(reseed.status, 503);
+  assert.match(await reseed.text(), /standby: leader is 10\.0\.0\.7:23400/);
+  assert.equal(t.reseeds(), 0);
+
+  standby = undefined; // it took over
+  const now = await t.call("/healthz");
+  assert.equal(now.status, 503);
+  assert.equal(await now.text(), "cluster not healthy: not checked yet");
+  assert.equal((await (await t.call("/stats")).json()).leader, 1);
+});
+
+Deno.test("admin: without a standby callback the scheduler reports itself leader", async () => {
+  const t = setup();
+  assert.equal((await (await t.call("/stats")).json()).leader, 1);
+  assert.match(await (await t.call("/metrics")).text(), /^etcd_mesos_leader 1$/m);
 });
