@@ -19,6 +19,29 @@ export class MesosApiError extends Error {
   }
 }
 
+/**
+ * The master refused the client's HTTP credentials (401): a wrong principal or secret, or
+ * none sent where authentication is required. Retrying with the same credentials is futile.
+ * The message names the principal, never the secret.
+ */
+export class MesosAuthenticationError extends Error {
+  constructor(
+    /** The principal that was refused; undefined when no credentials were sent. */
+    readonly principal: string | undefined,
+    readonly url: string,
+    readonly status = 401,
+  ) {
+    super(
+      principal === undefined
+        ? `Mesos at ${url} requires authentication (${status}) and no credentials were sent`
+        : `Mesos at ${url} refused the credentials of principal ${
+          JSON.stringify(principal)
+        } (${status}): wrong principal or secret`,
+    );
+    this.name = "MesosAuthenticationError";
+  }
+}
+
 /** A call was made while no subscription is active (no stream id to send it with). */
 export class NotSubscribedError extends Error {
   constructor(what: string) {

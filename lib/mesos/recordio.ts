@@ -32,15 +32,34 @@ export class RecordIODecoder {
   #expected = -1; // payload length being read, or -1 while reading the length line
   #parts: Uint8Array[] = [];
   #have = 0;
+  #failed: RecordIOError | undefined;
   readonly #maxRecordBytes: number;
 
   constructor(options: { maxRecordBytes?: number } = {}) {
     this.#maxRecordBytes = options.maxRecordBytes ?? 64 * 1024 * 1024;
   }
 
-  /** Consumes a chunk and returns the records it completed (possibly none). */
+  /**
+   * Consumes a chunk and returns the records it completed (possibly none). When garbage
+   * follows complete records in the same chunk, those records are returned first and the
+   * error is thrown by the next call (an empty chunk will do); once broken, always broken.
+   *
+   * @throws {RecordIOError} on a malformed length line or an oversized record.
+   */
   decode(chunk: Uint8Array): Uint8Array[] {
+    if (this.#failed) throw this.#failed;
     const records: Uint8Array[] = [];
+    try {
+      this.#decodeInto(chunk, records);
+    } catch (e) {
+      if (!(e instanceof RecordIOError)) throw e;
+      this.#failed = e;
+      if (records.length === 0) throw e;
+    }
+    return records;
+  }
+
+  #decodeInto(chunk: Uint8Array, records: Uint8Array[]): void {
     let i = 0;
     while (i < chunk.length) {
       if (this.#expected < 0) {
@@ -67,12 +86,11 @@ export class RecordIODecoder {
       i += take;
       if (this.#have === this.#expected) records.push(this.#finish());
     }
-    return records;
   }
 
   /** True when no partial record is buffered (a clean place for the stream to end). */
   get idle(): boolean {
-    return this.#expected < 0 && this.#header === "";
+    return this.#expected < 0 && this.#header === "" && this.#failed === undefined;
   }
 
   #startPayload() {
@@ -103,6 +121,8 @@ export class RecordIODecoder {
   }
 }
 
+const EMPTY = new Uint8Array();
+
 /** Reads a byte stream as RecordIO records; throws RecordIOError on garbage or truncation. */
 export async function* readRecords(
   stream: ReadableStream<Uint8Array>,
@@ -115,6 +135,7 @@ export async function* readRecords(
       const { done, value } = await reader.read();
       if (done) break;
       for (const record of decoder.decode(value)) yield record;
+      decoder.decode(EMPTY); // garbage after those records in the same chunk
     }
     if (!decoder.idle) throw new RecordIOError("Stream ended inside a RecordIO record");
   } finally {

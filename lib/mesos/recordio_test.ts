@@ -83,3 +83,31 @@ Deno.test("decoding the captured JSON SUBSCRIBE stream yields SUBSCRIBED, HEARTB
   const types = new RecordIODecoder().decode(bytes).map((r) => JSON.parse(dec(r)).type);
   assertEquals(types, ["SUBSCRIBED", "HEARTBEAT", "OFFERS"]);
 });
+
+Deno.test("RecordIODecoder returns the records before garbage in one chunk, then stays broken", () => {
+  const decoder = new RecordIODecoder();
+  const got = decoder.decode(enc('2\nab3\ncdex\n{"a":1}'));
+  assertEquals(got.map(dec), ["ab", "cde"]);
+  assertEquals(decoder.idle, false);
+  assertThrows(() => decoder.decode(new Uint8Array()), /Invalid RecordIO length: byte 0x78/);
+  assertThrows(() => decoder.decode(enc("1\nz")), RecordIOError);
+});
+
+Deno.test("readRecords() yields the good records of a chunk, then throws for its garbage", async () => {
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(enc("2\nab!!"));
+      // The stream stays open: the error must not wait for more bytes.
+    },
+  });
+  const got: string[] = [];
+  let error: unknown;
+  try {
+    for await (const r of readRecords(stream)) got.push(dec(r));
+  } catch (e) {
+    error = e;
+  }
+  assertEquals(got, ["ab"]);
+  assertEquals(error instanceof RecordIOError, true);
+  await stream.cancel();
+});

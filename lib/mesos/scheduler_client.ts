@@ -19,7 +19,11 @@ import { encodeMessage, type Encoding } from "./codec.ts";
 import type { FrameworkInfo, SchedulerEvent } from "./types.ts";
 import { type SchedulerCall, subscribe, withFrameworkId } from "./calls.ts";
 import { basicAuth, type CallResult, sendCall } from "./http_call.ts";
-import { ClientClosedError, NotSubscribedError } from "./client_errors.ts";
+import {
+  ClientClosedError,
+  MesosAuthenticationError,
+  NotSubscribedError,
+} from "./client_errors.ts";
 import { AsyncQueue } from "./async_queue.ts";
 import { Backoff, waitFor } from "./backoff.ts";
 import type { LeaderSource } from "./leader_source.ts";
@@ -87,7 +91,8 @@ export interface SchedulerClient extends AsyncIterable<SchedulerNotice> {
   /**
    * Settles when the client stops: resolves after {@linkcode SchedulerClient.close},
    * rejects with a {@linkcode FrameworkError} (e.g. {@linkcode FrameworkRemovedError})
-   * when the master ended the framework. The notice iterator throws the same error.
+   * when the master ended the framework, or with a {@linkcode MesosAuthenticationError}
+   * when it refused the credentials (401). The notice iterator throws the same error.
    */
   readonly done: Promise<void>;
   /** Aborts the stream, pending waits and calls; resolves when everything has stopped. */
@@ -202,7 +207,12 @@ class HttpSchedulerClient implements SchedulerClient {
         const end = await this.#subscribeOnce(backoff);
         if (this.#closing.signal.aborted) break;
         if (end.fatal) {
-          this.#logger.error("subscription ended by the master", { error: end.fatal });
+          this.#logger.error(
+            end.fatal instanceof MesosAuthenticationError
+              ? "the master refused the credentials"
+              : "subscription ended by the master",
+            { error: end.fatal.message },
+          );
           throw end.fatal;
         }
         if (end.wasSubscribed) this.#notices.push({ type: "disconnected", reason: end.reason });
@@ -239,6 +249,7 @@ class HttpSchedulerClient implements SchedulerClient {
       body: encodeMessage(CALL, call, this.#encoding),
       encoding: this.#encoding,
       headers: this.#auth,
+      principal: this.#opts.credentials?.principal,
       fetch: this.#opts.fetch,
       clock: this.#clock,
       logger: this.#logger,

@@ -5,17 +5,23 @@
  *
  * @module
  */
-import { decodeMessage, type Encoding } from "./codec.ts";
+import { CodecError, decodeMessage, type Encoding } from "./codec.ts";
 import type { SchedulerEvent } from "./types.ts";
-import { readRecords } from "./recordio.ts";
+import { readRecords, RecordIOError } from "./recordio.ts";
 import { postMesos } from "./http_call.ts";
 import { HeartbeatWatchdog } from "./heartbeat_watchdog.ts";
-import { type FrameworkError, frameworkErrorFor } from "./client_errors.ts";
+import {
+  type FrameworkError,
+  frameworkErrorFor,
+  MesosAuthenticationError,
+} from "./client_errors.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 
 const EVENT = "mesos.v1.scheduler.Event";
 const DEFAULT_HEARTBEAT_MS = 15_000;
+/** How much of an error response's body is read and reported. */
+const MAX_ERROR_BODY_BYTES = 4096;
 
 /** Why an attempt ended. */
 export interface StreamEnd {
@@ -23,8 +29,11 @@ export interface StreamEnd {
   reason: string;
   /** Whether SUBSCRIBED had arrived (so the consumer saw a `connected` notice). */
   wasSubscribed: boolean;
-  /** Set when the master sent ERROR: the client must stop, not re-subscribe. */
-  fatal?: FrameworkError;
+  /**
+   * Set when the client must stop, not re-subscribe: the master sent ERROR, or refused the
+   * credentials (401).
+   */
+  fatal?: FrameworkError | MesosAuthenticationError;
 }
 
 /** Options for {@linkcode SubscriptionAttempt}. */
@@ -36,6 +45,8 @@ export interface SubscriptionAttemptOptions {
   encoding: Encoding;
   /** Extra headers (Authorization). */
   headers: Record<string, string>;
+  /** The principal the Authorization header carries, to name it when it is refused. */
+  principal?: string;
   fetch?: typeof fetch;
   clock: Clock;
   logger: Logger;
@@ -108,8 +119,13 @@ export class SubscriptionAttempt {
       });
       this.#endpoint = url;
       body = response.body;
+      if (response.status === 401) {
+        const auth = new MesosAuthenticationError(o.principal, url.href, response.status);
+        return this.#end(auth.message, auth);
+      }
       if (response.status !== 200) {
-        const text = await response.text();
+        const text = await readTextCapped(response, MAX_ERROR_BODY_BYTES);
+        body = null;
         return this.#end(`SUBSCRIBE to ${url.host} answered ${response.status}: ${text}`);
       }
       this.#streamId = response.headers.get("Mesos-Stream-Id") ?? undefined;
@@ -117,6 +133,11 @@ export class SubscriptionAttempt {
       for await (const record of readRecords(body)) {
         watchdog.reset();
         const event = decodeMessage<SchedulerEvent>(EVENT, record, o.encoding);
+        if (event.type === undefined && this.#subscribed) {
+          // A newer master's event type (unknown enum values are dropped): not for us.
+          o.logger.debug("ignoring an event of a type this client does not know");
+          continue;
+        }
         if (event.type === "ERROR") {
           o.onEvent(event);
           const message = event.error?.message ?? "";
@@ -140,7 +161,15 @@ export class SubscriptionAttempt {
       return this.#end("the master ended the stream");
     } catch (e) {
       const cause = signal.aborted ? signal.reason : e;
-      return this.#end(cause instanceof Error ? cause.message : String(cause));
+      const message = cause instanceof Error ? cause.message : String(cause);
+      // Garbage from the master ends the stream: a fresh subscription resynchronises.
+      if (cause instanceof RecordIOError) {
+        return this.#end(`broken RecordIO stream from ${this.#endpoint.host}: ${message}`);
+      }
+      if (cause instanceof CodecError) {
+        return this.#end(`undecodable event from ${this.#endpoint.host}: ${message}`);
+      }
+      return this.#end(message);
     } finally {
       watchdog.stop();
       await body?.cancel().catch(() => {});
@@ -148,7 +177,32 @@ export class SubscriptionAttempt {
     }
   }
 
-  #end(reason: string, fatal?: FrameworkError): StreamEnd {
+  #end(reason: string, fatal?: StreamEnd["fatal"]): StreamEnd {
     return { reason, wasSubscribed: this.#subscribed, fatal };
   }
+}
+
+/** The start of a response's body as text (the rest is discarded). */
+async function readTextCapped(response: Response, limit: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value.subarray(0, limit - size));
+      size += Math.min(value.length, limit - size);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(bytes);
 }
