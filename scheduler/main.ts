@@ -1,8 +1,18 @@
 /**
- * etcd-mesos-scheduler: flags, then wiring — the framework id in ZooKeeper, the master
- * detector, the scheduler client, the artifact server, the admin API and the shell around the
- * decision core — until SIGINT/SIGTERM (graceful: the framework stays registered so a new
- * scheduler can take over its tasks) or until the master ends the framework (exit 1).
+ * etcd-mesos-scheduler: flags, then wiring — the admin API, the leader lock and the framework
+ * id in ZooKeeper, the master detector, the scheduler client, the artifact server and the
+ * shell around the decision core — until SIGINT/SIGTERM (graceful: the framework stays
+ * registered so a new scheduler can take over its tasks) or until the master ends the
+ * framework (exit 1).
+ *
+ * Schedulers of one framework (same `--zk-framework-persist` and `--framework-name`) take a
+ * leader lock in ZooKeeper; only the holder reads the framework id and subscribes, the others
+ * stand by (their `/healthz` says `standby: leader is <host:admin-port>`) and take over within
+ * seconds when the holder dies. While ZooKeeper is unreachable at start, the scheduler waits
+ * (it cannot know its framework id, and registering a new framework could orphan running
+ * members); once running, it keeps running without ZooKeeper and retries persistence. A
+ * leader that finds the lock held by another scheduler after its ZooKeeper session expired
+ * exits 1 (a supervisor restarts it as a standby).
  *
  * Exit codes: 0 after a signal, 1 when the framework cannot go on, 2 for bad flags or files.
  *
@@ -19,9 +29,12 @@ import {
   FrameworkIdError,
   type FrameworkIdStore,
 } from "../lib/zk/framework_id_store.ts";
+import { createLeaderLock, type LeaderLock, LeaderLockClosedError } from "../lib/zk/leader_lock.ts";
 import { createAdminHandler } from "./admin/handler.ts";
 import { type ArtifactServer, startArtifactServer } from "./artifact_server.ts";
 import { type Config, coreOptionsOf, parseConfig, usage } from "./config.ts";
+import { initialState } from "./core/state.ts";
+import { statsOf } from "./core/views.ts";
 import { executorCommand } from "./executor_command.ts";
 import { withDeadline } from "./prober.ts";
 import {
@@ -165,6 +178,20 @@ async function loadFrameworkId(
   }
 }
 
+/**
+ * Waits for the leader lock; false when stopped first. Meanwhile the admin API says who leads.
+ */
+async function acquireLock(lock: LeaderLock, stop: AbortSignal, log: Logger): Promise<boolean> {
+  log.info("contending for the leader lock", { node: lock.node, id: lock.id });
+  try {
+    await lock.acquire(stop);
+    return true;
+  } catch (error) {
+    if (stop.aborted || error instanceof LeaderLockClosedError) return false;
+    throw error;
+  }
+}
+
 async function wire(
   c: Config,
   pre: Preflight,
@@ -180,15 +207,77 @@ async function wire(
     ephemeral: c.ephemeral,
     address,
   });
+
+  // The admin API starts first: a standby answers it while another scheduler leads, and the
+  // FrameworkInfo names its port. Until the shell exists it shows an empty cluster.
+  const the: { shell?: SchedulerShell; standby?: string } = {
+    standby: c.ephemeral ? undefined : "waiting for the leader lock",
+  };
+  const idle = initialState(coreOptionsOf(c));
+  const admin = Deno.serve(
+    {
+      hostname: c.adminAddress,
+      port: c.adminPort,
+      onListen: ({ hostname, port }) => log.info("admin API listening", { hostname, port }),
+    },
+    createAdminHandler({
+      stats: () => the.shell?.stats() ?? statsOf(idle),
+      members: () => the.shell?.members() ?? [],
+      health: () =>
+        the.shell?.health() ??
+          { healthy: false, reason: "not subscribed to Mesos yet", phase: "disconnected" },
+      standby: () => the.standby,
+      requestReseed: () => the.shell?.push({ type: "admin", action: "reseed" }),
+      token: pre.adminToken,
+      frameworkName: c.frameworkName,
+      logger: log,
+    }),
+  );
+  cleanup.push(() => admin.shutdown());
+
+  // Only the holder of the leader lock subscribes; the lock is released last, after the
+  // subscription is closed. Losing it to another scheduler ends this one (exit 1).
+  const steppedDown = new AbortController();
   let store: FrameworkIdStore | undefined;
   let frameworkId: string | undefined;
   if (!c.ephemeral) {
+    const lock = createLeaderLock({
+      zk: c.zkFrameworkPersist!,
+      frameworkName: c.frameworkName,
+      id: `${address}:${admin.addr.port}`,
+      logger: log,
+    });
+    cleanup.push(() => lock.close());
+    let leading = false;
+    lock.onChange((status) => {
+      if (!leading) {
+        the.standby = status.held
+          ? undefined
+          : status.leader === undefined
+          ? "leader unknown (ZooKeeper unreachable?)"
+          : `leader is ${status.leader}`;
+      } else if (!status.held && status.leader !== undefined && !steppedDown.signal.aborted) {
+        log.error("another scheduler holds the leader lock now; stepping down", {
+          leader: status.leader,
+        });
+        the.standby = `leader is ${status.leader}`;
+        steppedDown.abort(new Error(`the leader lock went to ${status.leader}`));
+      } else if (!status.held) {
+        log.warn(
+          "leader lock lost (ZooKeeper session expired); still subscribed, contending again",
+        );
+      }
+    });
+    if (!await acquireLock(lock, stop, log)) return 0;
+    leading = true;
+    the.standby = undefined;
     store = createFrameworkIdStore({
       zk: c.zkFrameworkPersist!,
       frameworkName: c.frameworkName,
       logger: log,
     });
-    cleanup.push(() => store!.close());
+    const opened = store;
+    cleanup.push(() => opened.close());
     try {
       const loaded = await loadFrameworkId(store, stop, log);
       if (loaded === "stopped") return 0;
@@ -198,6 +287,7 @@ async function wire(
       log.error("cannot read the framework id", { error: error.message });
       return 1;
     }
+    if (steppedDown.signal.aborted) return 1;
   }
   let artifacts: ArtifactServer | undefined;
   if (pre.plan.files.length > 0) {
@@ -216,27 +306,6 @@ async function wire(
   const detector = createMasterDetector(c.master, { logger: log });
   cleanup.push(() => detector.close());
 
-  // The admin API starts first (the FrameworkInfo names its port); the shell follows
-  // synchronously, before any request can be served.
-  const the: { shell?: SchedulerShell } = {};
-  const admin = Deno.serve(
-    {
-      hostname: c.adminAddress,
-      port: c.adminPort,
-      onListen: ({ hostname, port }) => log.info("admin API listening", { hostname, port }),
-    },
-    createAdminHandler({
-      stats: () => shell!.stats(),
-      members: () => shell!.members(),
-      health: () => shell!.health(),
-      requestReseed: () => shell!.push({ type: "admin", action: "reseed" }),
-      token: pre.adminToken,
-      frameworkName: c.frameworkName,
-      logger: log,
-    }),
-  );
-  cleanup.push(() => admin.shutdown());
-
   const frameworkInfo = frameworkInfoOf(c, {
     user: Deno.env.get("USER") ?? Deno.env.get("LOGNAME") ?? "root",
     address,
@@ -252,7 +321,7 @@ async function wire(
     logger: log,
   });
   cleanup.push(() => client.close());
-  const shell = the.shell = createSchedulerShell({
+  const shell = createSchedulerShell({
     client,
     etcd,
     executor: { command: executorCommand({ ...uris, args: executorArgs(c) }) },
@@ -260,6 +329,7 @@ async function wire(
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
     logger: log,
   });
+  the.shell = shell;
   cleanup.push(() => shell.stop());
   log.info("executor artifacts", uris);
 
@@ -275,8 +345,10 @@ async function wire(
   };
   if (stop.aborted) await onStop();
   else stop.addEventListener("abort", () => void onStop(), { once: true });
+  steppedDown.signal.addEventListener("abort", () => void client.close(), { once: true });
   try {
     await shell.run();
+    if (steppedDown.signal.aborted) return 1;
     log.info("scheduler stopped");
     return 0;
   } catch (error) {

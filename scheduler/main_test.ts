@@ -214,3 +214,87 @@ Deno.test("runScheduler() exits 1 and registers nothing new when Mesos removed t
     await zk.stop();
   }
 });
+
+async function adminGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+Deno.test("runScheduler(): a second scheduler stands by without subscribing and takes over when the first stops", async () => {
+  const zk = await startZooKeeper();
+  const master = await createLocalMaster({ port: 0, logger: silentLogger });
+  const zkArg = `--zk-framework-persist=zk://${zk.url}/etcd-mesos`;
+  const [portA, portB] = [freePort(), freePort()];
+  const a = new AbortController();
+  const b = new AbortController();
+  let runB: Promise<number> | undefined;
+  try {
+    const runA = runScheduler(schedulerArgs(master, portA, [zkArg]), {}, {
+      logger: silentLogger,
+      signal: a.signal,
+    });
+    const [fw] = await until("the framework", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.active ? f : undefined;
+    });
+    runB = runScheduler(schedulerArgs(master, portB, [zkArg]), {}, {
+      logger: silentLogger,
+      signal: b.signal,
+    });
+    const standby = await until("B standing by", async () => {
+      const h = await adminGet(portB, "/healthz");
+      return h.body.startsWith("standby: leader is") ? h : undefined;
+    });
+    assert.deepEqual(standby, { status: 200, body: `standby: leader is 127.0.0.1:${portA}` });
+    assert.equal(JSON.parse((await adminGet(portB, "/stats")).body).leader, 0);
+    assert.equal(JSON.parse((await adminGet(portA, "/stats")).body).leader, 1);
+    assert.deepEqual(
+      (await frameworks(master)).map((f) => [f.id, f.active]),
+      [[fw!.id, true]],
+      "the standby did not subscribe",
+    );
+
+    a.abort();
+    assert.equal(await runA, 0);
+    await until("B leading", async () => {
+      const s = JSON.parse((await adminGet(portB, "/stats")).body);
+      return s.leader === 1 ? true : undefined;
+    });
+    await until("the same framework, resubscribed by B", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.id === fw!.id && f[0]!.active ? true : undefined;
+    });
+    b.abort();
+    assert.equal(await runB, 0);
+    runB = undefined;
+  } finally {
+    a.abort();
+    b.abort();
+    await runB;
+    await master.stop();
+    await zk.stop();
+  }
+});
+
+Deno.test("runScheduler() waits for ZooKeeper at start, answering as a standby, and stops cleanly", async () => {
+  const master = await createLocalMaster({ port: 0, logger: silentLogger });
+  const port = freePort();
+  const noZk = `--zk-framework-persist=zk://127.0.0.1:${freePort()}/etcd-mesos`;
+  const stop = new AbortController();
+  try {
+    const run = runScheduler(schedulerArgs(master, port, [noZk]), {}, {
+      logger: silentLogger,
+      signal: stop.signal,
+    });
+    const h = await until("the admin API", () => adminGet(port, "/healthz"));
+    assert.equal(h.status, 200);
+    assert.match(h.body, /^standby: (waiting for the leader lock|leader unknown)/);
+    assert.equal(JSON.parse((await adminGet(port, "/stats")).body).leader, 0);
+    stop.abort();
+    assert.equal(await run, 0);
+    assert.deepEqual(await frameworks(master), [], "never subscribed");
+  } finally {
+    stop.abort();
+    await master.stop();
+  }
+});
