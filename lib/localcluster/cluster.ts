@@ -13,6 +13,7 @@ import type { ManagedChild } from "./child.ts";
 import type { LocalClusterConfig } from "./config.ts";
 import { ensureExecutorArtifact } from "./executor_artifact.ts";
 import { killAll, processesUnder } from "./leftovers.ts";
+import { freePort } from "./ports.ts";
 import {
   ChildExitedError,
   pollUntil,
@@ -47,13 +48,6 @@ export function findOnPath(name: string, path = Deno.env.get("PATH") ?? ""): str
   return undefined;
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 /** The lines printed once the cluster is ready. */
 export function readyText(endpoints: readonly string[], adminUrl: string, logDir: string): string {
   const list = endpoints.join(",");
@@ -66,6 +60,35 @@ export function readyText(endpoints: readonly string[], adminUrl: string, logDir
     "Press Ctrl-C to stop everything.",
     "",
   ].join("\n");
+}
+
+/** The scheduler's flags (without `--master`) and where its admin API will be. */
+export interface SchedulerLaunch {
+  args: string[];
+  /** e.g. `http://127.0.0.1:23400` */
+  adminUrl: string;
+}
+
+/**
+ * Completes the scheduler's flags: the executor artifact (built when missing or stale) and
+ * etcd unless the user chose them, and a concrete admin port when it was 0.
+ */
+export async function schedulerLaunch(
+  config: LocalClusterConfig,
+  log: Logger,
+): Promise<SchedulerLaunch> {
+  const args = [...config.schedulerArgs];
+  if (!config.executorGiven) {
+    const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
+    args.push(`--executor-bin=${artifact.tarball}`);
+  }
+  if (!config.etcdGiven) args.push(`--etcd-bin=${findOnPath("etcd") ?? "/usr/bin/etcd"}`);
+  let adminPort = config.scheduler.adminPort;
+  if (adminPort === 0) args.push(`--admin-port=${adminPort = freePort()}`);
+  const adminHost = /^(0\.0\.0\.0|::|\[::\])$/.test(config.scheduler.adminAddress)
+    ? "127.0.0.1"
+    : config.scheduler.adminAddress;
+  return { args, adminUrl: `http://${adminHost}:${adminPort}` };
 }
 
 /** Runs a local cluster until `options.signal` aborts; resolves with the exit code. */
@@ -83,22 +106,7 @@ export async function runLocalCluster(
   const children: ManagedChild[] = [];
   let failed = false;
   try {
-    const args = [...config.schedulerArgs];
-    if (!config.executorGiven) {
-      const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
-      args.push(`--executor-bin=${artifact.tarball}`);
-    }
-    if (!config.etcdGiven) {
-      const etcd = findOnPath("etcd") ?? "/usr/bin/etcd";
-      args.push(`--etcd-bin=${etcd}`);
-    }
-    let adminPort = config.scheduler.adminPort;
-    if (adminPort === 0) args.push(`--admin-port=${adminPort = freePort()}`);
-    const adminHost = /^(0\.0\.0\.0|::|\[::\])$/.test(config.scheduler.adminAddress)
-      ? "127.0.0.1"
-      : config.scheduler.adminAddress;
-    const adminUrl = `http://${adminHost}:${adminPort}`;
-
+    const { args, adminUrl } = await schedulerLaunch(config, log);
     log.info("starting the local Mesos", { agents: config.agents, workDir: work });
     const mesos = await startLocalMesosProcess({
       agents: config.agents,

@@ -1,0 +1,138 @@
+/**
+ * `deno task bench` (lifecycle part): the bare-etcd floor, cold start of the scheduler to a
+ * healthy 3- and 5-member cluster, and `kill -9` of one member's etcd to a healthy full
+ * cluster again, each in seconds (min/median/max of raw samples) and as a ratio to the floor
+ * measured in the same run. Prints a table; `--json FILE` also writes the figures;
+ * `--quick` takes fewer samples. Not part of `deno task test`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createLogger } from "../lib/log.ts";
+import { ensureExecutorArtifact } from "../lib/localcluster/executor_artifact.ts";
+import { ROOT } from "../lib/localcluster/processes.ts";
+import { coldStart, measureBareEtcd, repairOnce } from "./bench_lifecycle.ts";
+import { formatTable, scenario, type ScenarioResult, summarize } from "./bench_stats.ts";
+
+const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--sizes 3,5]
+  --quick        fewer samples (floor 3, cold starts 1 each, repairs 2)
+  --json FILE    also write the figures as JSON
+  --sizes LIST   cluster sizes to cold-start (default 3,5; repairs run on the first)
+`;
+
+/** Targets as ratios to the floor (issue 3). */
+const TARGETS = { coldStart3: 4, repair: 3 };
+
+const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
+
+async function etcdVersion(): Promise<string> {
+  const out = await new Deno.Command("etcd", { args: ["--version"], stdout: "piped" }).output()
+    .catch(() => undefined);
+  return out ? /etcd Version: (\S+)/.exec(new TextDecoder().decode(out.stdout))?.[1] ?? "?" : "?";
+}
+
+function parse(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      quick: { type: "boolean" },
+      json: { type: "string" },
+      sizes: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const sizes = (values.sizes ?? "3,5").split(",").map((s) => {
+    const n = Number(s);
+    if (!/^[0-9]+$/.test(s) || n < 1 || n > 9 || n % 2 === 0) {
+      throw new RangeError(`Cannot parse --sizes "${values.sizes}": expected odd sizes 1..9`);
+    }
+    return n;
+  });
+  return { quick: values.quick ?? false, json: values.json, sizes, help: values.help ?? false };
+}
+
+async function main(args: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parse(args);
+  } catch (e) {
+    Deno.stderr.writeSync(new TextEncoder().encode(`bench: ${(e as Error).message}\n${USAGE}`));
+    return 2;
+  }
+  if (opts.help) {
+    write(USAGE);
+    return 0;
+  }
+  const log = createLogger({ fields: { component: "bench" } });
+  const reps = opts.quick ? { floor: 3, cold: 1, repair: 2 } : { floor: 5, cold: 3, repair: 5 };
+  const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
+  log.info("executor artifact", { tarball: artifact.tarball, builtNow: artifact.built });
+
+  const floorSamples: number[] = [];
+  for (let i = 0; i < reps.floor; i++) floorSamples.push(await measureBareEtcd());
+  const floor = summarize(floorSamples);
+  log.info("bare etcd floor", { median: floor.median.toFixed(3) });
+
+  const rows: ScenarioResult[] = [scenario("bare etcd start -> /health", floor, floor.median)];
+  const repairs: number[] = [];
+  const how: string[] = [];
+  let leftovers = 0;
+  for (const [i, size] of opts.sizes.entries()) {
+    const samples: number[] = [];
+    for (let r = 0; r < reps.cold; r++) {
+      const { seconds, cluster } = await coldStart(size, log);
+      samples.push(seconds);
+      log.info(`cold start of ${size}`, { seconds: seconds.toFixed(2) });
+      try {
+        if (i === 0 && r === reps.cold - 1) {
+          for (let k = 0; k < reps.repair; k++) {
+            const rep = await repairOnce(cluster);
+            repairs.push(rep.seconds);
+            how.push(rep.how);
+            log.info("repair after kill -9", { seconds: rep.seconds.toFixed(2), how: rep.how });
+          }
+        }
+      } finally {
+        leftovers += await cluster.stop();
+      }
+    }
+    const target = size === 3 ? TARGETS.coldStart3 : undefined;
+    rows.push(scenario(`cold start, ${size} members`, summarize(samples), floor.median, target));
+  }
+  if (repairs.length > 0) {
+    rows.push(
+      scenario(
+        `kill -9 one etcd of ${opts.sizes[0]} -> healthy`,
+        summarize(repairs),
+        floor.median,
+        TARGETS.repair,
+      ),
+    );
+  }
+  const cores = navigator.hardwareConcurrency;
+  write(
+    `\netcd-mesos lifecycle benchmark (${cores} cores, etcd ${await etcdVersion()}, ` +
+      `Deno ${Deno.version.deno}${opts.quick ? ", quick" : ""})\n\n`,
+  );
+  write(formatTable(rows));
+  if (how.length > 0) write(`\nrepairs: ${how.join("; ")}\n`);
+  if (leftovers > 0) write(`\nWARNING: ${leftovers} processes were left after stopping\n`);
+  if (opts.json) {
+    const doc = {
+      date: new Date().toISOString(),
+      machine: { cores, os: Deno.build.os, arch: Deno.build.arch },
+      versions: { deno: Deno.version.deno, etcd: await etcdVersion() },
+      quick: opts.quick,
+      floorSeconds: floor,
+      scenarios: rows,
+      repairs: how,
+      leftoverProcesses: leftovers,
+    };
+    await Deno.writeTextFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
+    write(`\nwrote ${opts.json}\n`);
+  }
+  return leftovers > 0 ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
