@@ -8,7 +8,13 @@
 import { isTerminal } from "../../lib/mesos/types.ts";
 import { byTask, type Ctx, log, memberClientUrl, secs, voterEndpoints } from "./context.ts";
 import { type Plan, planNext } from "./membership.ts";
-import { configuredMemberId, memberPeerUrl, runningMembers, type State } from "./state.ts";
+import {
+  configuredMemberId,
+  MAX_ENDED_TASK_IDS,
+  memberPeerUrl,
+  runningMembers,
+  type State,
+} from "./state.ts";
 
 /** Drops records of ended tasks that etcd no longer lists. */
 function forgetFinished(ctx: Ctx): void {
@@ -19,7 +25,12 @@ function forgetFinished(ctx: Ctx): void {
     return configuredMemberId(s, m) !== undefined;
   });
   for (const m of s.members) {
-    if (!keep.includes(m)) log(ctx, "debug", "forgetting finished member", { member: m.name });
+    if (keep.includes(m)) continue;
+    log(ctx, "debug", "forgetting finished member", { member: m.name });
+    // TASK_LOST may still come back (non-partition-aware frameworks); other ends are final.
+    if (m.taskState !== "TASK_LOST") {
+      s.endedTaskIds = [...(s.endedTaskIds ?? []), m.taskId].slice(-MAX_ENDED_TASK_IDS);
+    }
   }
   s.members = keep;
 }

@@ -12,7 +12,7 @@ import { buildMemberLaunch } from "./launch_spec.ts";
 import { planNext } from "./membership.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
 import type { MemberRecord, State } from "./state.ts";
-import { memberName } from "./task_id.ts";
+import { isUsableHost, memberName } from "./task_id.ts";
 
 type Fitted = Extract<ReturnType<typeof fitOffer>, { ok: true }>;
 
@@ -127,9 +127,26 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
   const short: string[] = [];
   const idle: string[] = [];
   let used = false;
+  const seen = new Set<string>();
+  const held = s.change?.kind === "add" && !s.change.offerLost ? s.change.offerId : undefined;
   for (const offer of offers) {
     const id = offer.id.value;
+    if (seen.has(id) || id === held) {
+      // A repeated id must not be both used and declined; the held one is answered at launch.
+      log(ctx, "warn", "ignoring an offer id seen already", { offer: id, held: id === held });
+      continue;
+    }
+    seen.add(id);
     if (!wanted || used) {
+      idle.push(id);
+      continue;
+    }
+    if (!isUsableHost(offer.hostname)) {
+      log(ctx, "warn", "declining offer: unusable hostname", {
+        offer: id,
+        agent: offer.agent_id.value,
+        hostname: JSON.stringify(offer.hostname.slice(0, 100)),
+      });
       idle.push(id);
       continue;
     }

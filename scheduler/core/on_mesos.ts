@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isTerminal, type TaskStatus } from "../../lib/mesos/types.ts";
+import { isTerminal, type TaskState, type TaskStatus } from "../../lib/mesos/types.ts";
 import { byTask, type Ctx, log, voterEndpoints } from "./context.ts";
 import { executorIdOf } from "./task_info.ts";
 import { liveMembers, type MemberRecord } from "./state.ts";
@@ -144,6 +144,20 @@ function onTerminal(ctx: Ctx, m: MemberRecord, status: TaskStatus): void {
   }
 }
 
+/** States a task never returns to once it has run. */
+const BEFORE_RUNNING = new Set(["TASK_STAGING", "TASK_STARTING"]);
+
+/**
+ * True when an update saying `next` cannot follow `prev` and must be a late or replayed one:
+ * anything after a final state (every terminal state but TASK_LOST, which a
+ * non-partition-aware task may leave), or STAGING/STARTING after the task ran.
+ */
+function isStale(prev: TaskState, next: TaskState): boolean {
+  if (next === prev) return false;
+  if (isTerminal(prev) && prev !== "TASK_LOST") return true;
+  return BEFORE_RUNNING.has(next) && !BEFORE_RUNNING.has(prev) && !isTerminal(prev);
+}
+
 /** UPDATE: track the task, adopt ours, and acknowledge when the update carries a uuid. */
 export function onStatus(ctx: Ctx, status: TaskStatus): void {
   const { s, now } = ctx;
@@ -153,9 +167,21 @@ export function onStatus(ctx: Ctx, status: TaskStatus): void {
   }
   const taskId = status.task_id.value;
   const m = byTask(s, taskId);
-  if (m === undefined) {
+  if (m === undefined && s.endedTaskIds?.includes(taskId)) {
+    log(ctx, "info", "ignoring a status update of a task that ended", {
+      task: taskId,
+      state: status.state,
+    });
+  } else if (m === undefined) {
     if (!isTerminal(status.state)) adopt(ctx, status);
     else log(ctx, "debug", "status of an unknown task", { task: taskId, state: status.state });
+  } else if (isStale(m.taskState, status.state)) {
+    log(ctx, "info", "ignoring an out-of-order status update", {
+      member: m.name,
+      task: taskId,
+      state: status.state,
+      known: m.taskState,
+    });
   } else {
     const prev = m.taskState;
     m.taskState = status.state;

@@ -185,11 +185,19 @@ export interface State {
   retryAt?: number;
   /** Agent id → placement attribute value, learned from offers. */
   agentValues: Record<string, string>;
+  /**
+   * Ids of the last tasks that ended for good and were forgotten (newest last, at most
+   * {@linkcode MAX_ENDED_TASK_IDS}): a late or replayed update of one of them is stale.
+   */
+  endedTaskIds?: string[];
   reseedRequested?: { at: number; source: "admin" | "auto"; reason: string };
   timerAt?: number;
   lastWaitReason?: string;
   counters: Counters;
 }
+
+/** How many forgotten task ids {@linkcode State.endedTaskIds} keeps. */
+export const MAX_ENDED_TASK_IDS = 64;
 
 /** A fresh state: disconnected, nothing known. */
 export function initialState(options: Partial<CoreOptions> = {}): State {
@@ -207,6 +215,7 @@ export function initialState(options: Partial<CoreOptions> = {}): State {
     health: { healthy: false, reason: "not checked yet", termMoved: false },
     probeWanted: false,
     agentValues: {},
+    endedTaskIds: [],
     counters: {
       launched_servers: 0,
       failed_servers: 0,

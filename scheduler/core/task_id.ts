@@ -28,6 +28,11 @@ function portOf(text: string | undefined): number | undefined {
   return n >= 1 && n <= 65535 ? n : undefined;
 }
 
+/** True when `host` (an offer's hostname) can be written into a task id and a peer URL. */
+export function isUsableHost(host: string): boolean {
+  return HOST.test(host);
+}
+
 /**
  * Formats a task id: `"<name> <host> <peerPort> <clientPort>"`.
  *
