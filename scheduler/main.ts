@@ -227,7 +227,9 @@ async function wire(
         the.shell?.health() ??
           { healthy: false, reason: "not subscribed to Mesos yet", phase: "disconnected" },
       standby: () => the.standby,
-      requestReseed: () => the.shell?.push({ type: "admin", action: "reseed" }),
+      requestReseed: () =>
+        the.shell?.requestReseed() ??
+          { accepted: false, message: "the scheduler is not running yet" },
       token: pre.adminToken,
       frameworkName: c.frameworkName,
       logger: log,
@@ -247,9 +249,14 @@ async function wire(
       id: `${address}:${admin.addr.port}`,
       logger: log,
     });
-    cleanup.push(() => lock.close());
     let leading = false;
+    let releasing = false;
+    cleanup.push(() => {
+      releasing = true;
+      return lock.close();
+    });
     lock.onChange((status) => {
+      if (releasing) return;
       if (!leading) {
         the.standby = status.held
           ? undefined

@@ -138,7 +138,7 @@ export class ReconcileTracker {
       this.#retryAt = now + delayMs;
       this.#log.warn("reconciliation unanswered; asking the master again", {
         tasks: tasks.join(","),
-        attempt: this.#backoff.attempts,
+        attempt: this.#backoff.attempts - 1,
         waitedMs: now - this.#startedAt,
         nextInMs: delayMs,
       });

@@ -202,7 +202,9 @@ class ZkLeaderLock implements LeaderLock {
     if (prev.held === status.held && prev.leader === status.leader) return;
     this.#status = { ...status };
     if (status.held) this.#log.info("leader lock held", { node: this.node, id: this.id });
-    else if (prev.held) {
+    else if (prev.held && this.#closing.signal.aborted) {
+      this.#log.info("leader lock released", { node: this.node, id: this.id });
+    } else if (prev.held) {
       this.#log.warn("leader lock lost", { node: this.node, leader: status.leader });
     } else if (status.leader !== undefined) {
       this.#log.info("standing by", { node: this.node, leader: status.leader });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { memoryLogger } from "../log.ts";
 import { ZkClient, type ZkConnectOptions } from "./client.ts";
 import {
   contendersInOrder,
@@ -64,7 +65,8 @@ Deno.test("contendersInOrder() sorts by sequence number, not by uuid, and skips 
 Deno.test("LeaderLock: the first contender holds, the second stands by naming it, and takes over on release", async () => {
   const zk = await startZooKeeper();
   const url = `zk://${zk.url}/etcd-mesos`;
-  const a = createLeaderLock({ zk: url, frameworkName: "etcd", id: "host-a:1" });
+  const logger = memoryLogger();
+  const a = createLeaderLock({ zk: url, frameworkName: "etcd", id: "host-a:1", logger });
   const b = createLeaderLock({ zk: url, frameworkName: "etcd", id: "host-b:2" });
   const raw = await ZkClient.connect(zk.url);
   try {
@@ -91,6 +93,9 @@ Deno.test("LeaderLock: the first contender holds, the second stands by naming it
     assert.deepEqual(b.status, { held: true, leader: "host-b:2" });
     assert.deepEqual(a.status, { held: false });
     assert.equal((await raw.getChildren("/etcd-mesos/etcd_leader")).length, 1);
+    const said = logger.records.map((r) => r.msg);
+    assert.ok(said.includes("leader lock released"), said.join("; "));
+    assert.ok(!said.includes("leader lock lost"), "a release is not a loss");
   } finally {
     await raw.close();
     await a.close();
