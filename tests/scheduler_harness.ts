@@ -67,6 +67,11 @@ export class AdminApi {
   constructor(port: number) {
     this.#base = `http://127.0.0.1:${port}`;
   }
+  /** `/healthz` status and body. */
+  async healthz(): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.#base}/healthz`);
+    return { status: res.status, body: await res.text() };
+  }
   async healthy(): Promise<boolean> {
     const res = await fetch(`${this.#base}/healthz`);
     await res.body?.cancel();
@@ -75,7 +80,8 @@ export class AdminApi {
   async members(): Promise<MemberView[]> {
     return await (await fetch(`${this.#base}/members`)).json();
   }
-  async stats(): Promise<Stats> {
+  /** `/stats`, with `leader` (1 while this scheduler holds the leader lock, 0 as a standby). */
+  async stats(): Promise<Stats & { leader: number }> {
     return await (await fetch(`${this.#base}/stats`)).json();
   }
   /**
@@ -141,7 +147,43 @@ export class SchedulerProcess {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    this.#piping = this.#child.stderr.pipeTo(file.writable).catch(() => {});
+    // Chunk by chunk: `pipeTo(file.writable)` holds everything back until the process ends,
+    // and the log is read while it runs.
+    const stderr = this.#child.stderr;
+    this.#piping = (async () => {
+      try {
+        for await (const chunk of stderr) {
+          let rest = chunk;
+          while (rest.length > 0) rest = rest.subarray(file.writeSync(rest));
+        }
+      } catch {
+        // the process is gone
+      } finally {
+        file.close();
+      }
+    })();
+  }
+
+  /** The process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** `kill -9`: no cleanup at all (its ZooKeeper sessions expire, its stream just breaks). */
+  async kill(): Promise<number> {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    const status = await this.#child.status;
+    await this.#piping;
+    return status.signal === "SIGKILL" ? 137 : status.code;
+  }
+
+  /** Resolves with the exit code when the process ends by itself. */
+  get exited(): Promise<number> {
+    return this.#child.status.then((s) => s.code);
   }
 
   /** SIGTERM, then the exit code once the process and its log are done. */
