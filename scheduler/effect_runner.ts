@@ -14,6 +14,7 @@ import {
   acknowledge,
   decline,
   kill,
+  message,
   reconcile,
   revive,
   type SchedulerCall,
@@ -24,6 +25,7 @@ import type { TaskInfo } from "../lib/mesos/types.ts";
 import type { Effect, MemberLaunch } from "./core/effects.ts";
 import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
 import { errorText, memberView, probeMembers } from "./prober.ts";
+import { encodeMaintenanceOrder } from "../executor/orders.ts";
 
 /** What the runner needs from the rest of the scheduler. */
 export interface EffectRunnerDeps {
@@ -146,6 +148,30 @@ export class EffectRunner {
           ),
         );
         return;
+      case "executorOrder": {
+        const { order } = effect;
+        this.#log.warn("sending executor order", {
+          op: order.op,
+          order: order.id,
+          task: effect.taskId,
+          executor: effect.executorId,
+          reason: effect.reason,
+        });
+        const target = { agentId: effect.agentId, executorId: effect.executorId };
+        return this.#send(message(target, encodeMaintenanceOrder(order)), {
+          order: order.id,
+          task: effect.taskId,
+        }, () =>
+          d.feed({
+            type: "orderOutcome",
+            orderId: order.id,
+            taskId: effect.taskId,
+            op: order.op,
+            ok: false,
+            message: "the MESSAGE call failed",
+            undelivered: true,
+          }));
+      }
       case "persistFrameworkId":
         if (d.persistFrameworkId === undefined) {
           this.#log.info("ephemeral framework: id not persisted", {

@@ -146,3 +146,38 @@ Deno.test("EffectRunner sends DECLINE with the effect's filter and RECONCILE wit
   ]);
   assert.deepEqual(reconciled, [["t1"]]);
 });
+
+Deno.test("EffectRunner sends an executorOrder as a MESSAGE with the JSON order; a failed send comes back undelivered", async () => {
+  const order = { op: "stop" as const, id: "reseed-1-stop-etcd-2-1", taskId: "etcd-2 h 1 2" };
+  const effect = {
+    type: "executorOrder" as const,
+    taskId: order.taskId,
+    agentId: "a2",
+    executorId: "etcd-executor-etcd-2-1",
+    order,
+    reason: "fence",
+  };
+  const ok = runner();
+  ok.r.run(effect);
+  await ok.r.idle();
+  assert.equal(ok.calls.length, 1);
+  const call = ok.calls[0]!;
+  assert.equal(call.type, "MESSAGE");
+  assert.equal(call.message?.agent_id.value, "a2");
+  assert.equal(call.message?.executor_id.value, "etcd-executor-etcd-2-1");
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(call.message?.data)), order);
+  assert.deepEqual(ok.fed, []);
+
+  const failing = runner({ call: () => Promise.reject(new Error("master gone")) });
+  failing.r.run(effect);
+  await failing.r.idle();
+  assert.deepEqual(failing.fed, [{
+    type: "orderOutcome",
+    orderId: order.id,
+    taskId: order.taskId,
+    op: "stop",
+    ok: false,
+    message: "the MESSAGE call failed",
+    undelivered: true,
+  }]);
+});

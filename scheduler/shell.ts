@@ -17,7 +17,7 @@ import { type Logger, silentLogger } from "../lib/log.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
 import type { SchedulerEvent } from "../lib/mesos/types.ts";
-import type { Input } from "./core/inputs.ts";
+import type { Input, OrderOutcomeInput } from "./core/inputs.ts";
 import { type CoreOptions, initialState, type State } from "./core/state.ts";
 import { step } from "./core/step.ts";
 import { buildTaskInfo, type ExecutorTemplate } from "./core/task_info.ts";
@@ -31,6 +31,7 @@ import {
 } from "./core/views.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
+import { outcomeFromMessage, outcomeFromStatus } from "./order_outcomes.ts";
 import { ReconcileTracker } from "./reconcile_tracker.ts";
 
 /** The part of the scheduler client the shell uses. */
@@ -70,6 +71,11 @@ export interface SchedulerShell {
   run(): Promise<void>;
   /** Feeds one input (e.g. an admin request) behind those already queued. */
   push(input: Input): void;
+  /**
+   * An operator's reseed request: steps the core with it (behind the inputs already queued)
+   * and resolves with the core's decision. Resolves refused when the shell is stopped.
+   */
+  requestReseed(): Promise<ReseedDecision>;
   /** The core state after the last step. */
   readonly state: State;
   stats(): Stats;
@@ -77,6 +83,13 @@ export interface SchedulerShell {
   health(): HealthView;
   /** Stops feeding inputs and timers and waits for effects in flight. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** The core's answer to an operator's reseed request. */
+export interface ReseedDecision {
+  accepted: boolean;
+  /** What was decided, or why it was refused. */
+  message: string;
 }
 
 /** Creates the shell; nothing happens until {@linkcode SchedulerShell.run}. */
@@ -95,6 +108,8 @@ class Shell implements SchedulerShell {
   #timer: number | undefined;
   #ticker: number | undefined;
   #stopped = false;
+  #requests = 0;
+  readonly #replies = new Map<number, (decision: ReseedDecision) => void>();
 
   constructor(options: SchedulerShellOptions) {
     this.#opts = options;
@@ -103,7 +118,10 @@ class Shell implements SchedulerShell {
     this.#state = initialState(options.core);
     this.#queue = new InputQueue<Input>({
       handle: (input) => this.#step(input),
-      onError: (error, input) => this.#log.error("step failed", { input: input.type, error }),
+      onError: (error, input) => {
+        this.#log.error("step failed", { input: input.type, error });
+        if (input.type === "admin") this.#unanswered(input.requestId, `step failed: ${error}`);
+      },
     });
     this.#tracker = new ReconcileTracker({
       clock: this.#clock,
@@ -148,6 +166,23 @@ class Shell implements SchedulerShell {
     this.#queue.push(input);
   }
 
+  requestReseed(): Promise<ReseedDecision> {
+    if (this.#stopped) {
+      return Promise.resolve({ accepted: false, message: "the scheduler is stopping" });
+    }
+    const requestId = ++this.#requests;
+    const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
+    this.push({ type: "admin", action: "reseed", requestId });
+    return decided;
+  }
+
+  /** Answers a pending reseed request that the core will not answer. */
+  #unanswered(requestId: number | undefined, message: string): void {
+    if (requestId === undefined) return;
+    this.#replies.get(requestId)?.({ accepted: false, message });
+    this.#replies.delete(requestId);
+  }
+
   async run(): Promise<void> {
     this.#scheduleTick();
     try {
@@ -161,6 +196,7 @@ class Shell implements SchedulerShell {
     if (!this.#stopped) {
       this.#stopped = true;
       this.#queue.close();
+      for (const id of [...this.#replies.keys()]) this.#unanswered(id, "the scheduler is stopping");
       this.#tracker.cancel();
       if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
       if (this.#ticker !== undefined) this.#clock.clearTimeout(this.#ticker);
@@ -172,6 +208,16 @@ class Shell implements SchedulerShell {
   #step(input: Input): void {
     const { state, effects } = step(this.#state, input, this.#clock.now());
     this.#state = state;
+    if (input.type === "admin" && input.requestId !== undefined) {
+      const reply = state.reseedReply;
+      const resolve = this.#replies.get(input.requestId);
+      this.#replies.delete(input.requestId);
+      resolve?.(
+        reply?.requestId === input.requestId
+          ? { accepted: reply.accepted, message: reply.message }
+          : { accepted: false, message: "the core gave no answer" },
+      );
+    }
     for (const effect of effects) this.#runner.run(effect);
   }
 
@@ -208,6 +254,7 @@ class Shell implements SchedulerShell {
         if (event.update) {
           this.push({ type: "status", status: event.update.status });
           this.#tracker.onStatus(event.update.status.task_id.value);
+          this.#outcome("update", () => outcomeFromStatus(event.update!.status));
         }
         break;
       case "FAILURE": {
@@ -218,17 +265,34 @@ class Shell implements SchedulerShell {
         break;
       }
       case "MESSAGE":
-        this.#log.info("executor message", {
-          agent: event.message?.agent_id.value,
-          executor: event.message?.executor_id.value,
-          data: new TextDecoder().decode(event.message?.data ?? new Uint8Array()),
-        });
+        if (event.message) {
+          const data = event.message.data;
+          this.#outcome("message", () => outcomeFromMessage(data), {
+            agent: event.message.agent_id.value,
+            executor: event.message.executor_id.value,
+            data: new TextDecoder().decode(data).slice(0, 500),
+          });
+        }
         break;
       case "ERROR":
         this.#log.error("master sent ERROR", { message: event.error?.message });
         break;
       default:
         break; // HEARTBEAT, inverse offers, operation updates: nothing to do
+    }
+  }
+
+  /** Feeds the order outcome `parse` finds, if any; unreadable ones are logged. */
+  #outcome(
+    from: string,
+    parse: () => OrderOutcomeInput | undefined,
+    fields: Record<string, unknown> = {},
+  ): void {
+    try {
+      const input = parse();
+      if (input !== undefined) this.push(input);
+    } catch (error) {
+      this.#log.warn(`executor ${from} is not an order outcome`, { ...fields, error });
     }
   }
 

@@ -242,11 +242,76 @@ Deno.test("shell: a persistence failure is logged, not fatal", async () => {
   }
 });
 
-Deno.test("shell: an admin reseed request reaches the core", async () => {
+Deno.test("shell: a reseed request is answered with the core's decision", async () => {
   const t = setup();
   try {
-    t.shell.push({ type: "admin", action: "reseed" });
-    assert.equal(t.shell.stats().reseed_requested, 1);
+    const early = await t.shell.requestReseed();
+    assert.equal(early.accepted, false);
+    assert.equal(early.message, "not connected to the master");
+    connected(t.client);
+    await flush();
+    t.clock.advance(1000);
+    const refused = await t.shell.requestReseed();
+    assert.deepEqual(refused, { accepted: false, message: "no member has been probed yet" });
+    assert.equal(t.shell.stats().reseeding, 0);
+  } finally {
+    await finish(t);
+  }
+  assert.deepEqual(await t.shell.requestReseed(), {
+    accepted: false,
+    message: "the scheduler is stopping",
+  });
+});
+
+Deno.test("shell: executor outcomes from MESSAGE and labelled updates reach the core as orderOutcome", async () => {
+  const t = setup();
+  try {
+    const fed: string[] = [];
+    const push = t.shell.push.bind(t.shell);
+    t.shell.push = (input) => {
+      fed.push(
+        input.type === "orderOutcome"
+          ? `orderOutcome:${input.op}:${input.orderId}:${input.ok}`
+          : input.type,
+      );
+      push(input);
+    };
+    const outcome = (id: string) =>
+      new TextEncoder().encode(JSON.stringify({
+        kind: "outcome",
+        op: "stop",
+        id,
+        taskId: "etcd-1 h1 31100 31101",
+        ok: true,
+        etcd: "stopped",
+        message: "etcd stopped; data dir kept",
+      }));
+    t.client.event({
+      type: "MESSAGE",
+      message: { agent_id: { value: "a1" }, executor_id: { value: "e1" }, data: outcome("r-1") },
+    });
+    const update = status("etcd-1 h1 31100 31101", "TASK_RUNNING", { agentId: "a1" });
+    update.data = outcome("r-2");
+    update.labels = { labels: [{ key: "etcd-mesos.op", value: "stop" }] };
+    t.client.event({ type: "UPDATE", update: { status: update } });
+    t.client.event({
+      type: "MESSAGE",
+      message: {
+        agent_id: { value: "a1" },
+        executor_id: { value: "e1" },
+        data: new TextEncoder().encode("hello"),
+      },
+    });
+    await flush();
+    assert.deepEqual(fed.filter((f) => f !== "probe"), [
+      "orderOutcome:stop:r-1:true",
+      "status",
+      "orderOutcome:stop:r-2:true",
+    ]);
+    assert.ok(
+      t.logger.records.some((r) => r.msg === "executor message is not an order outcome"),
+      t.logger.lines.join("\n"),
+    );
   } finally {
     await finish(t);
   }

@@ -9,7 +9,7 @@
  * | `/members`, `/membership` | GET | JSON array of members |
  * | `/metrics` | GET | Prometheus text |
  * | `/` | GET | status page |
- * | `/reseed` | POST | 202 `reseeding` (Bearer token; 401 without/wrong, 403 if none set; 503 on a standby) |
+ * | `/reseed` | POST | 202 `reseeding: <decision>` / 409 `reseed refused: <reason>` (Bearer token; 401 without/wrong, 403 if none set; 503 on a standby) |
  *
  * Wrong method → 405 with `Allow`; unknown path → 404; a body over the limit → 413.
  *
@@ -32,8 +32,12 @@ export interface AdminDeps {
    * healthy (so Marathon keeps it) and serves no cluster state of its own.
    */
   standby?(): string | undefined;
-  /** Starts a reseed (the shell feeds `admin{reseed}` to the core). */
-  requestReseed(): void | Promise<void>;
+  /**
+   * Asks the core for a reseed (the shell feeds `admin{reseed}` to it) and returns its
+   * decision: accepted → 202 with what it decided, refused → 409 with the reason. Returning
+   * nothing counts as accepted.
+   */
+  requestReseed(): ReseedAnswer | void | Promise<ReseedAnswer | void>;
   /** The token `POST /reseed` requires; when unset, reseeding over HTTP is disabled (403). */
   token?: string;
   /** Shown on the status page; default `etcd`. */
@@ -41,6 +45,13 @@ export interface AdminDeps {
   /** Largest accepted request body in bytes; default 4096. */
   maxBodyBytes?: number;
   logger?: Logger;
+}
+
+/** The core's decision on a reseed request. */
+export interface ReseedAnswer {
+  accepted: boolean;
+  /** What was decided, or why it was refused. */
+  message: string;
 }
 
 const TEXT = "text/plain; charset=utf-8";
@@ -109,8 +120,14 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     const standby = deps.standby?.();
     if (standby !== undefined) return text(`standby: ${standby}; ask the leader`, 503);
     log.warn("admin: reseed requested");
-    await deps.requestReseed();
-    return text("reseeding", 202);
+    const answer = await deps.requestReseed();
+    if (answer === undefined) return text("reseeding", 202);
+    log.warn(`admin: reseed ${answer.accepted ? "accepted" : "refused"}`, {
+      reason: answer.message,
+    });
+    return answer.accepted
+      ? text(`reseeding: ${answer.message}`, 202)
+      : text(`reseed refused: ${answer.message}`, 409);
   };
 
   /** The stats with `leader` (1 unless standing by). */

@@ -19,7 +19,8 @@ const stats: Stats = {
   destructive_deferred: 0,
   probes: 12,
   mutable: 1,
-  reseed_requested: 0,
+  reseeding: 0,
+  no_survivor: 0,
 };
 const member: MemberView = {
   name: "etcd-1",
@@ -135,6 +136,24 @@ for (const [what, auth, status, reseeds] of reseedCases) {
     assert.ok(!s.logger.lines.some((l) => l.includes("s3cret")), "the token is never logged");
   });
 }
+
+Deno.test("POST /reseed answers 202 with the core's decision, or 409 with its refusal", async () => {
+  const accepted = setup({
+    requestReseed: () => ({ accepted: true, message: "reseed-1 started: quorum lost" }),
+  });
+  const auth = { authorization: "Bearer s3cret" };
+  const yes = await accepted.call("/reseed", { method: "POST", headers: auth });
+  assert.equal(yes.status, 202);
+  assert.equal(await yes.text(), "reseeding: reseed-1 started: quorum lost");
+  const refused = setup({
+    requestReseed: () =>
+      Promise.resolve({ accepted: false, message: "quorum is not lost: 3 of 3 reachable" }),
+  });
+  const no = await refused.call("/reseed", { method: "POST", headers: auth });
+  assert.equal(no.status, 409);
+  assert.equal(await no.text(), "reseed refused: quorum is not lost: 3 of 3 reachable");
+  assert.ok(refused.logger.lines.some((l) => l.includes("quorum is not lost")), "refusal logged");
+});
 
 Deno.test("POST /reseed is 403 when no token is configured", async () => {
   const s = setup({ token: undefined });

@@ -26,8 +26,11 @@ const HELP: Partial<Record<keyof Stats, string>> = {
   running_servers: "Members whose task is TASK_RUNNING.",
   launched_servers: "Member tasks launched since the scheduler started.",
   failed_servers: "Member tasks that ended without being retired by the scheduler.",
-  cluster_livelocks: "Probes that found raft term churn or a stalled commit index.",
-  cluster_reseeds: "Reseeds performed.",
+  cluster_livelocks:
+    "Probes that found raft term churn or a stalled commit index, and quorum losses.",
+  cluster_reseeds: "Reseeds carried out after quorum loss (survivors ranked and fenced).",
+  reseeding: "1 while a reseed runs.",
+  no_survivor: "1 when no member is left to reseed from.",
   healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
   desired_servers: "The configured cluster size.",
 };

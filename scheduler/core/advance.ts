@@ -1,13 +1,14 @@
 /**
  * What runs after every input: forget finished records, time out a stuck change, carry out
- * the planned membership step, want or refuse offers (REVIVE / SUPPRESS), schedule probes,
- * note the reseed hook, and arm the next timer.
+ * the reseed after quorum loss (or its trigger), carry out the planned membership step, want
+ * or refuse offers (REVIVE / SUPPRESS), schedule probes, and arm the next timer.
  *
  * @module
  */
 import { isTerminal } from "../../lib/mesos/types.ts";
 import { byTask, type Ctx, log, memberClientUrl, secs, voterEndpoints } from "./context.ts";
 import { type Plan, planNext } from "./membership.ts";
+import { advanceReseed, reseedDeadlines } from "./reseed.ts";
 import {
   configuredMemberId,
   MAX_ENDED_TASK_IDS,
@@ -234,17 +235,6 @@ function scheduleProbe(ctx: Ctx): void {
   s.probeWanted = false;
 }
 
-function reseedHook(ctx: Ctx): void {
-  const { s, now } = ctx;
-  const o = s.options;
-  const since = s.health.unhealthySince;
-  if (!o.autoReseed || s.reseedRequested || !s.clusterFormed || since === undefined) return;
-  if (now - since < o.reseedTimeoutMs) return;
-  const reason = `unhealthy for ${secs(now - since)}: ${s.health.reason}`;
-  s.reseedRequested = { at: now, source: "auto", reason };
-  log(ctx, "warn", "reseed needed", { reason });
-}
-
 /** The earliest time something becomes due, if any. */
 function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
   const o = s.options;
@@ -269,11 +259,7 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
   if (c?.kind === "add" && (c.step === "adding" || c.step === "promoting")) {
     at.push(c.stepAt + o.probeTimeoutMs);
   }
-  if (
-    o.autoReseed && !s.reseedRequested && s.health.unhealthySince !== undefined && s.clusterFormed
-  ) {
-    at.push(s.health.unhealthySince + o.reseedTimeoutMs);
-  }
+  at.push(...reseedDeadlines(s));
   const future = at.filter((t) => t > now);
   return future.length > 0 ? Math.min(...future) : undefined;
 }
@@ -283,7 +269,7 @@ export function advance(ctx: Ctx): void {
   const { s, now } = ctx;
   forgetFinished(ctx);
   watchChange(ctx);
-  reseedHook(ctx);
+  advanceReseed(ctx);
   let plan = planNext(s, now);
   if (plan.kind === "retire" || plan.kind === "prune" || plan.kind === "adoptLearner") {
     execute(ctx, plan);

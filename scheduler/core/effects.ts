@@ -6,6 +6,7 @@
  */
 import type { DiscoveryInfo, Label, Resource, TaskStatus } from "../../lib/mesos/types.ts";
 import type { MemberConfig } from "../member_config.ts";
+import type { ExecutorOrder } from "./reseed_run.ts";
 
 /** Everything decided about one member's task; `buildTaskInfo` turns it into a TaskInfo. */
 export interface MemberLaunch {
@@ -58,6 +59,19 @@ export type Effect =
   | { type: "etcdRemove"; memberId: string; name?: string; reason: string; endpoints: string[] }
   /** Probe these members (status each, member list, a linearizable read); answer `probe`. */
   | { type: "probe"; members: ProbeTarget[] }
+  /**
+   * Send `order` to the member's executor as a framework MESSAGE (JSON); outcomes come back
+   * as `orderOutcome` inputs (a failed send as one with `undelivered`).
+   */
+  | {
+    type: "executorOrder";
+    taskId: string;
+    agentId: string;
+    executorId: string;
+    order: ExecutorOrder;
+    /** Why, for the log. */
+    reason: string;
+  }
   | { type: "persistFrameworkId"; frameworkId: string }
   | {
     type: "log";

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Offer, TaskStatus } from "../../lib/mesos/types.ts";
+import type { OrderOp } from "./reseed_run.ts";
 
 /** One configured etcd member as `memberList` reports it (ids are decimal strings). */
 export interface EtcdMemberView {
@@ -65,6 +66,25 @@ export interface EtcdResultInput {
   members?: EtcdMemberView[];
 }
 
+/**
+ * What became of an `executorOrder`: the executor's outcome (a MESSAGE or a labelled
+ * TASK_RUNNING update; the same outcome may arrive both ways), or a failed delivery.
+ */
+export interface OrderOutcomeInput {
+  type: "orderOutcome";
+  /** The order's id, echoed by the executor. */
+  orderId?: string;
+  /** The task the order was for (empty when the executor had no live task). */
+  taskId: string;
+  op: OrderOp;
+  ok: boolean;
+  /** etcd's state afterwards, as the executor reports it. */
+  etcd?: "running" | "stopped";
+  message: string;
+  /** True when the MESSAGE carrying the order could not be sent at all. */
+  undelivered?: boolean;
+}
+
 /** Every input of {@linkcode step}. */
 export type Input =
   /** SUBSCRIBED from the master. */
@@ -80,7 +100,11 @@ export type Input =
   | EtcdResultInput
   /** Time passed (a timer armed by `armTimer` fired, or a periodic tick). */
   | { type: "tick" }
-  /** An operator request from the admin API. */
-  | { type: "admin"; action: "reseed" }
+  /**
+   * An operator request from the admin API; the decision is left in `state.reseedReply`
+   * (with this `requestId`).
+   */
+  | { type: "admin"; action: "reseed"; requestId?: number }
+  | OrderOutcomeInput
   /** The master has answered the reconciliation requested by the `reconcile` effect. */
   | { type: "reconcileDone" };

@@ -15,6 +15,7 @@ import {
   type State,
 } from "./state.ts";
 import { destructiveWait } from "./rate_limit.ts";
+import { describeReseed } from "./reseed.ts";
 import { isTerminal } from "../../lib/mesos/types.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 
@@ -129,6 +130,9 @@ export function planNext(s: State, now: number): Plan {
   const phase = phaseOf(s);
   if (phase === "lost") {
     return { kind: "wait", reason: "total cluster loss: every member is gone; a reseed is needed" };
+  }
+  if (phase === "reseeding") {
+    return { kind: "wait", reason: `reseeding: ${describeReseed(s) ?? "?"}` };
   }
   if (phase === "disconnected") return { kind: "wait", reason: "disconnected from the master" };
   if (phase === "reconciling") return { kind: "wait", reason: "reconciling tasks with the master" };

@@ -9,6 +9,7 @@ import { evaluateHealth, raftNumber } from "./health.ts";
 import type { EtcdMemberView, EtcdResultInput, ProbeInput } from "./inputs.ts";
 import { withMembership } from "./launch_spec.ts";
 import { memberIndex } from "./task_id.ts";
+import { trackQuorum } from "./reseed_trigger.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 
 const str = (v: string | number | bigint | undefined) => v === undefined ? undefined : String(v);
@@ -86,6 +87,7 @@ export function onProbe(ctx: Ctx, input: ProbeInput): void {
     });
   }
   if (v.healthy) s.clusterFormed = true;
+  trackQuorum(ctx);
   progressAfterProbe(ctx);
 }
 

@@ -8,6 +8,7 @@ import { isTerminal } from "../../lib/mesos/types.ts";
 import { peerUrl } from "../member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView } from "./inputs.ts";
+import type { NoSurvivor, ReseedReply, ReseedRun } from "./reseed_run.ts";
 
 /** Where members may go relative to each other. */
 export type Placement =
@@ -41,7 +42,10 @@ export interface CoreOptions {
   destructiveIntervalMs: number;
   /** A probe not answered within this is considered lost. */
   probeTimeoutMs: number;
-  /** Unhealthy this long asks for a reseed (when `autoReseed`). */
+  /**
+   * No quorum this long starts a reseed (when `autoReseed`); also the bound of each reseed
+   * step (at least 30 s).
+   */
   reseedTimeoutMs: number;
   autoReseed: boolean;
 }
@@ -190,7 +194,14 @@ export interface State {
    * {@linkcode MAX_ENDED_TASK_IDS}): a late or replayed update of one of them is stale.
    */
   endedTaskIds?: string[];
-  reseedRequested?: { at: number; source: "admin" | "auto"; reason: string };
+  /** The reseed in progress (see `reseed.ts`). */
+  reseed?: ReseedRun;
+  /** Since when (probe start) every probe found quorum lost: the reseed window. */
+  quorumLostSince?: number;
+  /** No member is left to reseed from (cleared when one answers a probe). */
+  noSurvivor?: NoSurvivor;
+  /** The answer to the last operator reseed request. */
+  reseedReply?: ReseedReply;
   timerAt?: number;
   lastWaitReason?: string;
   counters: Counters;
@@ -232,11 +243,12 @@ export function initialState(options: Partial<CoreOptions> = {}): State {
 }
 
 /** The coarse mode the scheduler is in, for status pages and logs. */
-export type Phase = "disconnected" | "reconciling" | "lost" | "mutable";
+export type Phase = "disconnected" | "reconciling" | "lost" | "reseeding" | "mutable";
 
 /** The mode of `state`: anything but `mutable` means no new membership changes. */
 export function phaseOf(state: State): Phase {
   if (state.lost) return "lost";
+  if (state.reseed !== undefined) return "reseeding";
   if (!state.connected) return "disconnected";
   if (!state.reconciled) return "reconciling";
   return "mutable";

@@ -16,12 +16,13 @@
  */
 import { advance } from "./advance.ts";
 import type { Ctx } from "./context.ts";
-import { log } from "./context.ts";
 import type { StepResult } from "./effects.ts";
 import type { Input } from "./inputs.ts";
 import { onOffers, onRescind } from "./offers.ts";
 import { onEtcdResult, onProbe } from "./on_etcd.ts";
 import { onDisconnected, onFailure, onReconcileDone, onStatus, onSubscribed } from "./on_mesos.ts";
+import { onOrderOutcome } from "./reseed_orders.ts";
+import { onAdminReseed } from "./reseed_trigger.ts";
 import type { State } from "./state.ts";
 
 /**
@@ -62,8 +63,10 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       onReconcileDone(ctx);
       break;
     case "admin":
-      ctx.s.reseedRequested = { at: now, source: "admin", reason: "requested by an operator" };
-      log(ctx, "warn", "reseed requested", { source: "admin" });
+      onAdminReseed(ctx, input.requestId);
+      break;
+    case "orderOutcome":
+      onOrderOutcome(ctx, input);
       break;
     case "tick":
       break;

@@ -114,6 +114,9 @@ export function summarize(effects: readonly Effect[]): string[] {
       case "probe":
         out.push(`probe ${e.members.map((m) => m.name).join(",")}`);
         break;
+      case "executorOrder":
+        out.push(`order ${e.order.op} ${e.taskId.split(" ")[0]}`);
+        break;
       default:
         break;
     }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { describeReseed } from "./reseed.ts";
 import { liveMembers, phaseOf, runningMembers, type State } from "./state.ts";
 
 /** The `/stats` document: the original's counters first, then new ones. */
@@ -25,8 +26,10 @@ export interface Stats {
   probes: number;
   /** 1 while the scheduler may change membership (connected, reconciled, not lost). */
   mutable: number;
-  /** 1 when a reseed has been requested (by an operator or automatically). */
-  reseed_requested: number;
+  /** 1 while a reseed runs (started by an operator or automatically). */
+  reseeding: number;
+  /** 1 when no member is left to reseed from (total loss, or none answers): nothing is done. */
+  no_survivor: number;
 }
 
 /** One entry of `/members`: the original's fields plus placement and raft details. */
@@ -74,7 +77,8 @@ export function statsOf(s: State): Stats {
     destructive_deferred: c.destructive_deferred,
     probes: c.probes,
     mutable: phaseOf(s) === "mutable" ? 1 : 0,
-    reseed_requested: s.reseedRequested ? 1 : 0,
+    reseeding: s.reseed !== undefined ? 1 : 0,
+    no_survivor: s.lost || s.noSurvivor !== undefined ? 1 : 0,
   };
 }
 
@@ -97,11 +101,24 @@ export function membersOf(s: State): MemberView[] {
   }));
 }
 
-/** Healthy only when the last probe said so and the scheduler is not locked. */
+/**
+ * Healthy only when the last probe said so, the scheduler is not locked and no reseed runs.
+ * A running reseed says its phase (`reseeding: seeding etcd-3`); no survivor says so loudly.
+ */
 export function healthOf(s: State): HealthView {
   const phase = phaseOf(s);
   if (phase === "lost") {
-    return { healthy: false, reason: "total cluster loss: every member is gone", phase };
+    return {
+      healthy: false,
+      reason: "no survivor: total cluster loss: every member is gone; nothing to reseed from",
+      phase,
+    };
+  }
+  if (phase === "reseeding") {
+    return { healthy: false, reason: `reseeding: ${describeReseed(s)}`, phase };
+  }
+  if (s.noSurvivor !== undefined) {
+    return { healthy: false, reason: `no survivor: ${s.noSurvivor.reason}`, phase };
   }
   return { healthy: s.health.healthy, reason: s.health.reason, phase };
 }

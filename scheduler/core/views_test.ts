@@ -53,7 +53,7 @@ Deno.test("membersOf() lists name, host, rpcPort, clientPort and raft details", 
   assert.deepEqual(members.map((m) => m.leader), [true, false, false]);
 });
 
-Deno.test("healthOf() reports total loss over a stale verdict", () => {
+Deno.test("healthOf() reports total loss (no survivor) over a stale verdict", () => {
   const h = new Harness({ clusterSize: 1, cpus: 1, memMb: 256, diskMb: 512 });
   const w = new World();
   settle(h, w, [...h.connect(), ...h.feed({ type: "offers", offers: [offer(1)] })]);
@@ -61,7 +61,7 @@ Deno.test("healthOf() reports total loss over a stale verdict", () => {
   h.feed(w.end("etcd-1"));
   assert.deepEqual(healthOf(h.state), {
     healthy: false,
-    reason: "total cluster loss: every member is gone",
+    reason: "no survivor: total cluster loss: every member is gone; nothing to reseed from",
     phase: "lost",
   });
 });
