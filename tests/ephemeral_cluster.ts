@@ -72,7 +72,7 @@ export async function startEphemeralCluster(
     `--admin-port=${adminPort}`,
     "--artifact-port=0",
     "--address=127.0.0.1",
-    `--executor-bin=${artifact.tarball}`,
+    `--executor-bin=${artifact.tar}`,
     "--etcd-bin=/usr/bin/etcd",
     "--health-interval=1s",
     "--member-grace-period=10s",

@@ -80,7 +80,7 @@ export async function schedulerLaunch(
   const args = [...config.schedulerArgs];
   if (!config.executorGiven) {
     const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
-    args.push(`--executor-bin=${artifact.tarball}`);
+    args.push(`--executor-bin=${artifact.tar}`);
   }
   if (!config.etcdGiven) args.push(`--etcd-bin=${findOnPath("etcd") ?? "/usr/bin/etcd"}`);
   let adminPort = config.scheduler.adminPort;

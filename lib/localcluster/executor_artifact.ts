@@ -4,6 +4,10 @@
  * local module of the executor, `deno.json`, `deno.lock` or the Deno runtime it ships. The new
  * tarball replaces the old one atomically, so concurrent launchers never see half a file.
  *
+ * For agents on this machine it also keeps an uncompressed copy (`.tar`): the fetcher unpacks
+ * it in about 0.1 s instead of 0.7 s for the `.tar.gz` (mostly the gzip of the Deno runtime),
+ * on every member launch.
+ *
  * @module
  */
 import type { Logger } from "../log.ts";
@@ -25,7 +29,10 @@ export interface EnsureArtifactOptions {
 
 /** What {@linkcode ensureExecutorArtifact} found or did. */
 export interface EnsuredArtifact {
+  /** `<outDir>/etcd-mesos-executor.tar.gz` (what `deno task bundle` builds). */
   tarball: string;
+  /** The same content uncompressed, `<outDir>/etcd-mesos-executor.tar`: faster to unpack. */
+  tar: string;
   /** True when it was (re)built now. */
   built: boolean;
   /** Why it was rebuilt (missing, or the newer input). */
@@ -86,8 +93,12 @@ export async function ensureExecutorArtifact(
   const outDir = options.outDir ?? `${root}/dist`;
   const tarball = `${outDir}/${EXECUTOR_ARTIFACT_NAME}.tar.gz`;
   const entry = `${root}/executor/main.ts`;
+  const tar = `${outDir}/${EXECUTOR_ARTIFACT_NAME}.tar`;
   const reason = await staleReason(tarball, await artifactInputs(root, entry));
-  if (reason === undefined) return { tarball, built: false, buildMs: 0 };
+  if (reason === undefined) {
+    await ensureUncompressed(tarball, tar);
+    return { tarball, tar, built: false, buildMs: 0 };
+  }
   options.logger.info("building the executor artifact (offline)", { reason });
   const started = Date.now();
   await Deno.mkdir(outDir, { recursive: true });
@@ -102,7 +113,23 @@ export async function ensureExecutorArtifact(
   } finally {
     await Deno.remove(stage, { recursive: true }).catch(() => {});
   }
+  await ensureUncompressed(tarball, tar);
   const buildMs = Date.now() - started;
   options.logger.info("executor artifact built", { tarball, ms: buildMs });
-  return { tarball, built: true, reason, buildMs };
+  return { tarball, tar, built: true, reason, buildMs };
+}
+
+/** Writes `tar` (atomically) as the gunzipped `tarball` unless it is already newer. */
+async function ensureUncompressed(tarball: string, tar: string): Promise<void> {
+  if (await staleReason(tar, [tarball]) === undefined) return;
+  const partial = `${tar}.${crypto.randomUUID()}.partial`;
+  try {
+    const source = await Deno.open(tarball, { read: true });
+    const sink = await Deno.open(partial, { write: true, createNew: true });
+    await source.readable.pipeThrough(new DecompressionStream("gzip")).pipeTo(sink.writable);
+    await Deno.rename(partial, tar);
+  } catch (e) {
+    await Deno.remove(partial).catch(() => {});
+    throw new Error(`Cannot unpack ${tarball} into ${tar}: ${(e as Error).message}`);
+  }
 }

@@ -36,14 +36,16 @@ Deno.test("ensureExecutorArtifact() builds when missing, then reuses the fresh t
   const build = async (o: { outDir: string; name: string }) => {
     builds++;
     const tarball = `${o.outDir}/${o.name}.tar.gz`;
-    await Deno.writeTextFile(tarball, "fake");
+    const gz = new Blob(["fake"]).stream().pipeThrough(new CompressionStream("gzip"));
+    await Deno.writeFile(tarball, gz);
     return { tarball, launcher: o.name };
   };
   try {
     const first = await ensureExecutorArtifact({ root: ROOT, outDir, logger: silentLogger, build });
     assert.equal(first.built, true);
     assert.equal(first.tarball, `${outDir}/etcd-mesos-executor.tar.gz`);
-    assert.equal(await Deno.readTextFile(first.tarball), "fake");
+    assert.equal(first.tar, `${outDir}/etcd-mesos-executor.tar`);
+    assert.equal(await Deno.readTextFile(first.tar), "fake", "the .tar is the gunzipped .tar.gz");
     const second = await ensureExecutorArtifact({
       root: ROOT,
       outDir,
@@ -53,7 +55,16 @@ Deno.test("ensureExecutorArtifact() builds when missing, then reuses the fresh t
     assert.equal(second.built, false);
     assert.equal(builds, 1);
     const names = [...Deno.readDirSync(outDir)].map((e) => e.name);
-    assert.deepEqual(names, ["etcd-mesos-executor.tar.gz"], "no staging directory left");
+    assert.deepEqual(
+      names.sort(),
+      ["etcd-mesos-executor.tar", "etcd-mesos-executor.tar.gz"],
+      "no staging directory or partial file left",
+    );
+    // A missing .tar is recreated from a fresh .tar.gz without a build.
+    await Deno.remove(first.tar);
+    const third = await ensureExecutorArtifact({ root: ROOT, outDir, logger: silentLogger, build });
+    assert.equal(third.built, false);
+    assert.equal(await Deno.readTextFile(third.tar), "fake");
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }
