@@ -18,8 +18,11 @@ export interface ProxyConfig {
   /** `host:port`, `master@host:port`, `http(s)://host:port` or `zk://…/mesos`. */
   master: string;
   frameworkName: string;
-  /** The scheduler's admin API (`http://host:23400`); when set, asked instead of the master. */
-  schedulerUrl?: string;
+  /**
+   * The schedulers' admin APIs (`http://host:23400`, several for a leader and standbys);
+   * when set, asked instead of the master.
+   */
+  schedulerUrls?: string[];
   /** The etcd binary (a name looked up on PATH, or a path). */
   etcdBin: string;
   /** `--listen-client-urls` as given. */
@@ -139,8 +142,13 @@ export const PROXY_SPECS: ProxySpec[] = [
     name: "scheduler-url",
     def: "",
     env: ["SCHEDULER_URL"],
-    help: "the scheduler's admin API (http://host:23400): ask its /members instead of the master",
-    apply: (c, v, f) => c.schedulerUrl = httpUrl(f, v),
+    help:
+      "the scheduler's admin API (http://host:23400; comma-separated for a leader and standbys): ask its /members instead of the master",
+    apply: (c, v, f) => {
+      const urls = v.split(",").map((u) => u.trim()).filter((u) => u !== "");
+      if (urls.length === 0) throw badValue(f, v, "an http:// or https:// URL");
+      c.schedulerUrls = urls.map((u) => httpUrl(f, u));
+    },
   },
   {
     name: "etcd-bin",

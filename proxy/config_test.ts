@@ -10,7 +10,7 @@ Deno.test("parseProxyConfig() has the original's defaults", () => {
   assert.equal(c.listenAddr, "localhost:2379");
   assert.deepEqual(c.ignoredListenUrls, ["http://localhost:4001"]);
   assert.equal(c.dataDir, "default.proxy");
-  assert.equal(c.schedulerUrl, undefined);
+  assert.equal(c.schedulerUrls, undefined);
   assert.equal(c.pollIntervalMs, 5000);
 });
 
@@ -35,9 +35,14 @@ Deno.test("parseProxyConfig() takes Go-style and GNU-style flags, flags over env
   assert.equal(c.listenAddr, "127.0.0.1:12379");
   assert.deepEqual(c.ignoredListenUrls, []);
   assert.equal(c.dataDir, "/var/lib/proxy");
-  assert.equal(c.schedulerUrl, "http://sched:23400");
+  assert.deepEqual(c.schedulerUrls, ["http://sched:23400"]);
   assert.equal(c.pollIntervalMs, 2000);
   assert.equal(c.verbosity, 1);
+});
+
+Deno.test("parseProxyConfig() takes several scheduler URLs (a leader and its standbys)", () => {
+  const c = parseProxyConfig(["--scheduler-url=http://s1:23400, http://s2:23400/"], {});
+  assert.deepEqual(c.schedulerUrls, ["http://s1:23400", "http://s2:23400"]);
 });
 
 Deno.test("parseProxyConfig() reads the image's environment variables", () => {
@@ -49,7 +54,7 @@ Deno.test("parseProxyConfig() reads the image's environment variables", () => {
   });
   assert.equal(c.frameworkName, "etcd-a");
   assert.equal(c.master, "zk://m:2181/mesos");
-  assert.equal(c.schedulerUrl, "http://s:1");
+  assert.deepEqual(c.schedulerUrls, ["http://s:1"]);
   assert.equal(c.etcdBin, "/usr/bin/etcd");
 });
 
@@ -59,6 +64,7 @@ Deno.test("parseProxyConfig() names the flag and the value it cannot use", () =>
     [["--master=zk://h:1"], /--master "zk:\/\/h:1"/],
     [["--framework-name=a b"], /--framework-name "a b"/],
     [["--scheduler-url=ftp://x"], /--scheduler-url "ftp:\/\/x": expected an http/],
+    [["--scheduler-url=http://a:1,nope"], /--scheduler-url "nope": expected an http/],
     [["--listen-client-urls=https://h:1"], /--listen-client-urls "https:\/\/h:1"/],
     [["--listen-client-urls=http://h"], /--listen-client-urls "http:\/\/h"/],
     [["--poll-interval=100ms"], /--poll-interval "100ms": expected a duration of at least 1s/],

@@ -75,15 +75,15 @@ export async function runProxy(
   let detector: MasterDetector | undefined;
   try {
     let source: MemberSource;
-    if (config.schedulerUrl !== undefined) {
-      source = schedulerSource(config.schedulerUrl, { logger: log });
+    if (config.schedulerUrls !== undefined) {
+      source = schedulerSource(config.schedulerUrls, { logger: log });
     } else {
       detector = createMasterDetector(config.master, { logger: log });
       source = masterSource(detector, config.frameworkName, { logger: log });
     }
     log.info("etcd-mesos proxy starting", {
       framework: config.frameworkName,
-      source: config.schedulerUrl ?? config.master,
+      source: config.schedulerUrls?.join(",") ?? config.master,
       listen: config.listenAddr,
       etcd: etcd.path,
       etcdVersion: etcd.version,

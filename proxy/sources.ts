@@ -82,21 +82,48 @@ async function getJson(
   }
 }
 
-/** Members from the scheduler's admin API (`<url>/members`). */
-export function schedulerSource(url: string, options: SourceOptions = {}): MemberSource {
+/**
+ * Members from the schedulers' admin API (`<url>/members`). With several URLs (a leader and
+ * its standbys, which answer an empty list) the one that last answered with members is asked
+ * first; the others are asked only when it fails or reports none.
+ */
+export function schedulerSource(
+  urls: string | readonly string[],
+  options: SourceOptions = {},
+): MemberSource {
   const doFetch = options.fetch ?? fetch;
-  const base = url.replace(/\/+$/, "");
+  const bases = (typeof urls === "string" ? [urls] : [...urls]).map((u) => u.replace(/\/+$/, ""));
+  if (bases.length === 0) throw new RangeError("schedulerSource() needs at least one URL");
+  let preferred = 0;
   return {
-    description: `scheduler ${base}`,
+    description: `scheduler ${bases.join(",")}`,
     async members(signal) {
-      const body = await getJson(
-        doFetch,
-        `${base}/members`,
-        { headers: { accept: "application/json" } },
-        options.timeoutMs ?? 10_000,
-        signal,
-      );
-      return membersFromScheduler(body);
+      const errors: string[] = [];
+      let answered = false;
+      for (let i = 0; i < bases.length; i++) {
+        const at = (preferred + i) % bases.length;
+        try {
+          const members = membersFromScheduler(
+            await getJson(
+              doFetch,
+              `${bases[at]}/members`,
+              { headers: { accept: "application/json" } },
+              options.timeoutMs ?? 10_000,
+              signal,
+            ),
+          );
+          answered = true;
+          if (members.length > 0) {
+            preferred = at;
+            return members;
+          }
+        } catch (e) {
+          if (signal?.aborted) throw e;
+          errors.push((e as Error).message);
+        }
+      }
+      if (answered) return [];
+      throw new Error(errors.join("; "));
     },
   };
 }

@@ -146,3 +146,46 @@ Deno.test("schedulerSource() reports an unreachable scheduler with its URL", asy
     new RegExp(`Cannot reach http://127\\.0\\.0\\.1:${port}/members`),
   );
 });
+
+Deno.test("schedulerSource() with several URLs finds the leader past a dead one and a standby", async () => {
+  const asked: string[] = [];
+  const answers: Record<string, () => Response> = {
+    "http://dead:1/members": () => {
+      throw new TypeError("connection refused");
+    },
+    "http://standby:1/members": () => Response.json([]),
+    "http://leader:1/members": () =>
+      Response.json([{
+        name: A.name,
+        host: A.host,
+        rpcPort: A.peerPort,
+        clientPort: A.clientPort,
+        taskState: "TASK_RUNNING",
+        learner: false,
+      }]),
+  };
+  const doFetch = ((input: string | URL | Request) => {
+    asked.push(String(input));
+    try {
+      return Promise.resolve(answers[String(input)]!());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }) as typeof fetch;
+  const source = schedulerSource(["http://dead:1", "http://standby:1", "http://leader:1"], {
+    fetch: doFetch,
+  });
+  assert.deepEqual(await source.members(), [A]);
+  assert.deepEqual(asked, [
+    "http://dead:1/members",
+    "http://standby:1/members",
+    "http://leader:1/members",
+  ]);
+  asked.length = 0;
+  assert.deepEqual(await source.members(), [A]);
+  assert.deepEqual(asked, ["http://leader:1/members"], "the leader is asked first from then on");
+  // Only failures: one error naming every URL.
+  answers["http://leader:1/members"] = answers["http://dead:1/members"]!;
+  answers["http://standby:1/members"] = answers["http://dead:1/members"]!;
+  await assert.rejects(() => source.members(), /leader:1.*dead:1.*standby:1/);
+});

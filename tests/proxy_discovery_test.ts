@@ -46,7 +46,20 @@ class ProxyProcess {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    this.#piping = this.#child.stderr.pipeTo(file.writable).catch(() => {});
+    // Chunk by chunk (pipeTo(file.writable) holds everything back until the process ends).
+    const stderr = this.#child.stderr;
+    this.#piping = (async () => {
+      try {
+        for await (const chunk of stderr) {
+          let rest = chunk;
+          while (rest.length > 0) rest = rest.subarray(file.writeSync(rest));
+        }
+      } catch {
+        // the process is gone
+      } finally {
+        file.close();
+      }
+    })();
   }
 
   /** The `--endpoints` of the etcd grpc-proxy serving this proxy's listen address. */
