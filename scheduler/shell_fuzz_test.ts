@@ -7,22 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { FakeClock } from "../lib/clock.ts";
-import type {
-  AddMemberResult,
-  EtcdAdmin,
-  EtcdMember,
-  EtcdMemberStatus,
-} from "../lib/etcd/admin_client.ts";
 import { memoryLogger } from "../lib/log.ts";
-import { AsyncQueue } from "../lib/mesos/async_queue.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import { CodecError, decodeMessage, toJsonText } from "../lib/mesos/codec.ts";
 import { mutateJsonValue, SeededRandom } from "../lib/mesos/fuzzing.ts";
-import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
 import type { Offer, SchedulerEvent, TaskState } from "../lib/mesos/types.ts";
 import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
 import { executorCommand } from "./executor_command.ts";
-import { createSchedulerShell, type ShellClient } from "./shell.ts";
+import { createSchedulerShell } from "./shell.ts";
+import { FakeEtcd, FakeShellClient } from "./shell_fakes.ts";
 
 const EVENT = "mesos.v1.scheduler.Event";
 const FW = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";
@@ -41,80 +34,6 @@ const STATES: TaskState[] = [
   "TASK_GONE",
   "TASK_UNKNOWN",
 ];
-
-class FakeClient implements ShellClient {
-  readonly notices = new AsyncQueue<SchedulerNotice>();
-  readonly calls: SchedulerCall[] = [];
-  call(call: SchedulerCall): Promise<unknown> {
-    this.calls.push(call);
-    return Promise.resolve({});
-  }
-  [Symbol.asyncIterator]() {
-    return this.notices[Symbol.asyncIterator]();
-  }
-}
-
-/** An etcd that answers at random (seeded): members from adds, failures now and then. */
-class FuzzEtcd {
-  members: EtcdMember[] = [];
-  #next = 1;
-  constructor(readonly rnd: SeededRandom) {}
-  #maybe<T>(value: () => T): Promise<T> {
-    return this.rnd.chance(0.2)
-      ? Promise.reject(new Error("connection refused"))
-      : Promise.resolve(value());
-  }
-  status(endpoint: string): Promise<EtcdMemberStatus> {
-    return this.#maybe(() => ({
-      endpoint,
-      memberId: this.members[0]?.id ?? "1",
-      leader: this.members[0]?.id ?? "1",
-      raftIndex: String(this.rnd.int(100)),
-      raftAppliedIndex: "1",
-      raftTerm: String(1 + this.rnd.int(3)),
-      isLearner: false,
-      dbSize: 1,
-      version: "3.4.0",
-      errors: [],
-    }));
-  }
-  memberList(): Promise<EtcdMember[]> {
-    return this.#maybe(() => structuredClone(this.members));
-  }
-  addLearner(peerUrls: readonly string[]): Promise<AddMemberResult> {
-    return this.#maybe(() => {
-      const member = {
-        id: String(this.#next++),
-        name: "",
-        peerUrls: [...peerUrls],
-        clientUrls: [],
-        isLearner: true,
-      };
-      this.members.push(member);
-      return { member, members: structuredClone(this.members), learner: true } as AddMemberResult;
-    });
-  }
-  promote(id: string): Promise<EtcdMember[]> {
-    return this.#maybe(() => {
-      for (const m of this.members) if (m.id === id) m.isLearner = false;
-      return structuredClone(this.members);
-    });
-  }
-  remove(id: string): Promise<EtcdMember[]> {
-    return this.#maybe(() => {
-      this.members = this.members.filter((m) => m.id !== id);
-      return structuredClone(this.members);
-    });
-  }
-  linearizableRead() {
-    return this.#maybe(() => ({ memberId: "1", revision: "1", raftTerm: "2" }));
-  }
-  hashKV() {
-    return Promise.reject(new Error("not used"));
-  }
-  setEndpoints(): void {}
-  close(): void {}
-}
 
 /** A hostile but plausible event; launched task ids make status updates hit real members. */
 function hostileEvent(rnd: SeededRandom, taskIds: string[], offerIds: string[]): SchedulerEvent {
@@ -223,11 +142,13 @@ Deno.test("the shell and core take 40 seeded streams of hostile events without a
   for (let seed = 1; seed <= 40; seed++) {
     const rnd = new SeededRandom(seed);
     const clock = new FakeClock(1_000_000);
-    const client = new FakeClient();
+    const client = new FakeShellClient();
+    const etcd = new FakeEtcd();
+    etcd.fail = () => rnd.chance(0.2);
     const logger = memoryLogger();
     const shell = createSchedulerShell({
       client,
-      etcd: new FuzzEtcd(rnd) as unknown as EtcdAdmin,
+      etcd: etcd.asAdmin(),
       executor: {
         command: executorCommand({ executorUri: "http://x/e.tar.gz", etcdUri: "http://x/etcd" }),
       },
@@ -240,14 +161,7 @@ Deno.test("the shell and core take 40 seeded streams of hostile events without a
     const running = shell.run();
     const offers = new Map<string, Offer[]>();
     const offerIds: string[] = [];
-    const connect = () =>
-      client.notices.push({
-        type: "connected",
-        frameworkId: FW,
-        streamId: "s",
-        leader: new URL("http://127.0.0.1:5050/api/v1/scheduler"),
-        subscribed: { framework_id: { value: FW } },
-      });
+    const connect = () => client.connected(FW);
     connect();
     const taskIds: string[] = [];
     let seenCalls = 0;
