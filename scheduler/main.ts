@@ -21,7 +21,11 @@
 import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
 import { createLogger, levelFromVerbosity, type Logger } from "../lib/log.ts";
 import { teardown } from "../lib/mesos/calls.ts";
-import { FrameworkError, FrameworkRemovedError } from "../lib/mesos/client_errors.ts";
+import {
+  FrameworkError,
+  FrameworkRemovedError,
+  MesosAuthenticationError,
+} from "../lib/mesos/client_errors.ts";
 import { createMasterDetector } from "../lib/mesos/master_detector.ts";
 import { createSchedulerClient } from "../lib/mesos/scheduler_client.ts";
 import {
@@ -367,6 +371,14 @@ async function wire(
             store?.node ?? "(none: ephemeral)"
           } or use another --framework-name`,
         { frameworkId: error.frameworkId, message: error.mesosMessage },
+      );
+      return 1;
+    }
+    if (error instanceof MesosAuthenticationError) {
+      log.error(
+        "Mesos refused to authenticate the scheduler: check --mesos-authentication-principal " +
+          "and --mesos-authentication-secret-file",
+        { principal: error.principal, master: error.url, status: error.status },
       );
       return 1;
     }
