@@ -256,6 +256,8 @@ export class EtcdExecutor {
     if (task.phase !== "starting" && task.phase !== "running") return;
     task.health = undefined;
     task.forceNewCluster = false;
+    // A healthy etcd ends a crash loop: the next exit restarts after the first delay again.
+    task.restarts = 0;
     const order = task.pendingOrder;
     task.pendingOrder = undefined;
     if (task.phase === "starting") task.phase = "running";

@@ -198,6 +198,22 @@ Deno.test("a restarted etcd does not send TASK_RUNNING twice", async () => {
   assert.equal(h.procs.length, 2);
 });
 
+Deno.test("an etcd that became healthy again restarts after the first delay, not a longer one", async () => {
+  const h = harness({ launchTimeoutMs: 60_000 });
+  h.executor.handle(good());
+  await h.healthy();
+  for (let i = 1; i <= 3; i++) {
+    h.procs.at(-1)!.exit({ code: 137, signal: "SIGKILL" }); // kill -9, then healthy again
+    await settle();
+    h.clock.advance(499);
+    assert.equal(h.procs.length, i, `restart ${i} came before the first delay`);
+    h.clock.advance(1);
+    assert.equal(h.procs.length, i + 1, `restart ${i} waited longer than the first delay`);
+    await h.healthy();
+  }
+  assert.deepEqual(h.states(), ["TASK_STARTING", "TASK_RUNNING"]);
+});
+
 Deno.test("KILL stops etcd with the kill policy's grace period and sends TASK_KILLED", async () => {
   const h = harness();
   h.executor.handle(good());
