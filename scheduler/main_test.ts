@@ -298,3 +298,70 @@ Deno.test("runScheduler() waits for ZooKeeper at start, answering as a standby, 
     await master.stop();
   }
 });
+
+Deno.test("runScheduler() steps down with exit 1 when the leader lock went to another scheduler", async () => {
+  const zk = await startZooKeeper();
+  const master = await createLocalMaster({ port: 0, logger: silentLogger });
+  const zkArg = `--zk-framework-persist=zk://${zk.url}/etcd-mesos`;
+  const [portA, portB] = [freePort(), freePort()];
+  const a = new AbortController();
+  const b = new AbortController();
+  const logA = memoryLogger({ level: "info" });
+  const raw = await ZkClient.connect(zk.url);
+  let runA: Promise<number> | undefined;
+  let runB: Promise<number> | undefined;
+  try {
+    runA = runScheduler(schedulerArgs(master, portA, [zkArg]), {}, {
+      logger: logA,
+      signal: a.signal,
+    });
+    const [fw] = await until("the framework", async () => {
+      const f = await frameworks(master);
+      return f.length === 1 && f[0]!.active ? f : undefined;
+    });
+    runB = runScheduler(schedulerArgs(master, portB, [zkArg]), {}, {
+      logger: silentLogger,
+      signal: b.signal,
+    });
+    await until("B standing by", async () => {
+      const h = await adminGet(portB, "/healthz");
+      return h.body.startsWith("standby: leader is") ? h : undefined;
+    });
+    // As if A's session had expired: its lock node goes, so B is first in line now.
+    const dir = "/etcd-mesos/etcd_leader";
+    for (const child of await raw.getChildren(dir)) {
+      const { data } = await raw.getData(`${dir}/${child}`);
+      if (new TextDecoder().decode(data) === `127.0.0.1:${portA}`) {
+        await raw.remove(`${dir}/${child}`);
+      }
+    }
+    assert.equal(await runA, 1, "A stepped down");
+    runA = undefined;
+    // Whichever comes first: A sees B holding the lock, or the master fails A over to B.
+    assert.ok(
+      logA.records.some((r) =>
+        r.level === "error" &&
+        (/stepping down/.test(r.msg) || /Framework failed over/.test(String(r.fields.message)))
+      ),
+      logA.lines.join("\n"),
+    );
+    await until("B leading the same framework", async () => {
+      const s = JSON.parse((await adminGet(portB, "/stats")).body);
+      const f = await frameworks(master);
+      return s.leader === 1 && f.length === 1 && f[0]!.id === fw!.id && f[0]!.active
+        ? true
+        : undefined;
+    });
+    b.abort();
+    assert.equal(await runB, 0);
+    runB = undefined;
+  } finally {
+    a.abort();
+    b.abort();
+    await runA;
+    await runB;
+    await raw.close();
+    await master.stop();
+    await zk.stop();
+  }
+});
