@@ -275,7 +275,8 @@ async function wire(
         steppedDown.abort(new Error(`the leader lock went to ${status.leader}`));
       } else if (!status.held) {
         log.warn(
-          "leader lock lost (ZooKeeper session expired); still subscribed, contending again",
+          "leader lock lost (ZooKeeper session expired or lock node deleted); still subscribed, " +
+            "contending again",
         );
       }
     });
