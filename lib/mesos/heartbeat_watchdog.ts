@@ -69,7 +69,8 @@ export class HeartbeatWatchdog {
 
   #arm() {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    const timeout = this.timeoutMs;
+    // Longer delays overflow the platform's 32-bit timers and fire at once.
+    const timeout = Math.min(this.timeoutMs, MAX_TIMER_MS);
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#stopped = true;
@@ -77,6 +78,9 @@ export class HeartbeatWatchdog {
     }, timeout);
   }
 }
+
+/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function checkInterval(ms: number): number {
   if (!Number.isFinite(ms) || ms <= 0) {

@@ -270,3 +270,24 @@ Deno.test("scheduler client stops on 401 without credentials, saying none were s
     await server.close();
   }
 });
+
+for (const seconds of [1e7, 1e12, 1e308]) {
+  Deno.test(`scheduler client keeps a subscription whose heartbeat interval is ${seconds} s`, async () => {
+    // Such intervals overflow 32-bit timers, which then fire at once: a reconnect loop.
+    const record = jsonRecord(
+      `{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"${FW}"},` +
+        `"heartbeat_interval_seconds":${seconds}}}`,
+    );
+    const server = await startScriptedServer(garbageMaster("json", [record], true));
+    const { client, it } = clientOf(server, { encoding: "json" });
+    try {
+      await until(it, (n) => n.type === "connected");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(client.streamId, STREAM, "the subscription was dropped");
+      assert.equal(server.requests.length, 1);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+}

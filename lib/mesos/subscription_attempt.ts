@@ -20,6 +20,8 @@ import type { Logger } from "../log.ts";
 
 const EVENT = "mesos.v1.scheduler.Event";
 const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Heartbeat intervals above this (a day) are taken as this. */
+const MAX_HEARTBEAT_MS = 86_400_000;
 /** How much of an error response's body is read and reported. */
 const MAX_ERROR_BODY_BYTES = 4096;
 
@@ -152,7 +154,10 @@ export class SubscriptionAttempt {
           }
           this.#subscribed = true;
           const seconds = event.subscribed.heartbeat_interval_seconds;
-          if (seconds !== undefined && seconds > 0) watchdog.setInterval(seconds * 1000);
+          // A master's absurd interval (1e308, Infinity) is capped, not fatal.
+          if (seconds !== undefined && seconds > 0) {
+            watchdog.setInterval(Math.min(seconds * 1000, MAX_HEARTBEAT_MS));
+          }
           o.onSubscribed(event.subscribed, this.#streamId, this.#endpoint);
           continue;
         }
