@@ -15,7 +15,7 @@ import { coldStart, measureBareEtcd, repairOnce } from "./bench_lifecycle.ts";
 import { formatTable, scenario, type ScenarioResult, summarize } from "./bench_stats.ts";
 
 const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--sizes 3,5]
-  --quick        fewer samples (floor 3, cold starts 1 each, repairs 2)
+  --quick        fewer samples (floor 5, cold starts 1 each, repairs 3; default 9, 3, 5)
   --json FILE    also write the figures as JSON
   --sizes LIST   cluster sizes to cold-start (default 3,5; repairs run on the first)
 `;
@@ -65,7 +65,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger({ fields: { component: "bench" } });
-  const reps = opts.quick ? { floor: 3, cold: 1, repair: 2 } : { floor: 5, cold: 3, repair: 5 };
+  const reps = opts.quick ? { floor: 5, cold: 1, repair: 3 } : { floor: 9, cold: 3, repair: 5 };
   const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
   log.info("executor artifact", { tarball: artifact.tarball, builtNow: artifact.built });
 

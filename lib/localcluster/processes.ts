@@ -58,15 +58,18 @@ export async function pollUntil<T>(
   options: PollOptions,
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
+  const children = options.children ?? [];
+  // A child's exit also ends a request that is still waiting for it.
+  const exit = Promise.race(children.map((c) => c.exited.then(() => c)));
   let last: unknown;
   for (;;) {
     if (options.signal?.aborted) throw new StoppedError(what);
-    for (const c of options.children ?? []) {
+    for (const c of children) {
       if (!c.running) throw new ChildExitedError(c, await c.exited, await c.logTail());
     }
     try {
-      const v = await get();
-      if (v !== undefined) return v;
+      const v = children.length === 0 ? await get() : await Promise.race([get(), exit]);
+      if (v !== undefined && !children.includes(v as ManagedChild)) return v as T;
     } catch (e) {
       last = e;
     }
