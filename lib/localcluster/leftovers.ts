@@ -13,14 +13,18 @@ export interface FoundProcess {
   command: string;
 }
 
-/** Processes (other than this one) whose cwd is inside `dir` or whose command line names it. */
+/**
+ * Processes whose cwd is inside `dir` or whose command line names it — other than this one
+ * and its ancestors (e.g. the `deno task` that started it with `--work-dir <dir>`).
+ */
 export async function processesUnder(dir: string): Promise<FoundProcess[]> {
+  const mine = ancestorsOf(Deno.pid);
   const root = (await Deno.realPath(dir).catch(() => dir)).replace(/\/$/, "");
   const inside = (p: string) => p === root || p.startsWith(root + "/");
   const names = (arg: string) => inside(arg.replace(/^[^/]*=/, "")) || arg.includes(root + "/");
   const found: FoundProcess[] = [];
   for await (const e of Deno.readDir("/proc")) {
-    if (!/^[0-9]+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    if (!/^[0-9]+$/.test(e.name) || mine.has(Number(e.name))) continue;
     try {
       const argv = (await Deno.readTextFile(`/proc/${e.name}/cmdline`)).split("\0");
       if (argv.at(-1) === "") argv.pop();
@@ -66,6 +70,18 @@ function statOf(pid: number): { ppid: number; state: string; startTime: string }
   } catch {
     return undefined;
   }
+}
+
+/** `pid` and its ancestors up to init, from `/proc`. */
+export function ancestorsOf(pid: number): Set<number> {
+  const out = new Set<number>();
+  for (let p = pid; p > 1 && !out.has(p);) {
+    out.add(p);
+    const s = statOf(p);
+    if (!s) break;
+    p = s.ppid;
+  }
+  return out;
 }
 
 /** Every living descendant of `pid` (children, their children, …), from `/proc`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { descendantsOf, isAlive, killAll, processesUnder } from "./leftovers.ts";
+import { ancestorsOf, descendantsOf, isAlive, killAll, processesUnder } from "./leftovers.ts";
 
 Deno.test("processesUnder() finds a process by its cwd or an argument naming the dir; killAll() ends it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "leftovers-" });
@@ -64,5 +64,24 @@ Deno.test("descendantsOf() finds grandchildren; isAlive() turns false once they 
     } catch {
       // gone
     }
+  }
+});
+
+Deno.test("processesUnder() never lists this process or its ancestors (the `deno task` naming the dir)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leftovers-" });
+  // A parent whose command line names the dir runs a child that runs processesUnder(dir).
+  const code = `import { processesUnder } from "${new URL("./leftovers.ts", import.meta.url).href}";
+    console.log(JSON.stringify(await processesUnder(Deno.args[0])));`;
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `"$0" eval "$1" "$2"; : "--work-dir=$2"`, Deno.execPath(), code, dir],
+      stdout: "piped",
+    }).output();
+    assert.equal(out.code, 0);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), []);
+    const mine = ancestorsOf(Deno.pid);
+    assert.ok(mine.has(Deno.pid) && mine.size >= 2, JSON.stringify([...mine]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
