@@ -68,8 +68,9 @@ export function isFenced(run: ReseedRun, m: MemberRecord): boolean {
 }
 
 /**
- * Sends again the `stop` orders not answered within {@linkcode resendAfterMs}, and any order
- * whose MESSAGE was not delivered (the executor never saw it, so repeating is safe).
+ * Sends again, {@linkcode resendAfterMs} after the last try, the `stop` orders not answered
+ * (stopping twice is harmless) and any order whose MESSAGE was not delivered (the executor
+ * never saw it, so repeating is safe). A `reseed` that was delivered is never repeated.
  */
 export function resendOrders(ctx: Ctx, run: ReseedRun): void {
   const { s, now } = ctx;
@@ -78,9 +79,8 @@ export function resendOrders(ctx: Ctx, run: ReseedRun): void {
     if (lastOrder(run, order.taskId) !== order) continue;
     const m = s.members.find((x) => x.taskId === order.taskId);
     if (m === undefined || isTerminal(m.taskState)) continue;
-    const stale = order.op === "stop" && order.state === "sent" &&
-      now - order.sentAt >= resendAfterMs(s);
-    if (order.state === "undelivered" || stale) {
+    const due = now - order.sentAt >= resendAfterMs(s);
+    if (due && (order.state === "undelivered" || (order.op === "stop" && order.state === "sent"))) {
       order.state = "sent";
       order.sentAt = now;
       emit(ctx, m, order, "sending again: no answer yet");
@@ -88,10 +88,13 @@ export function resendOrders(ctx: Ctx, run: ReseedRun): void {
   }
 }
 
-/** The earliest time an unanswered stop order is due to be sent again. */
+/** The earliest time an order is due to be sent again. */
 export function nextResendAt(s: State, run: ReseedRun): number | undefined {
   const due = run.orders
-    .filter((o) => o.op === "stop" && o.state === "sent" && lastOrder(run, o.taskId) === o)
+    .filter((o) =>
+      lastOrder(run, o.taskId) === o &&
+      (o.state === "undelivered" || (o.op === "stop" && o.state === "sent"))
+    )
     .map((o) => o.sentAt + resendAfterMs(s));
   return due.length > 0 ? Math.min(...due) : undefined;
 }

@@ -28,10 +28,12 @@ export class ReseedWorld extends World {
   failSeed = new Set<string>();
   /** Members whose executor never answers a reseed order (and whose etcd stays down). */
   hangSeed = new Set<string>();
+  /** Members whose executor never answers a stop order (etcd keeps its state). */
+  hangStop = new Set<string>();
   /** While true, orders are queued in `held` instead of answered. */
   holdOrders = false;
   held: Extract<Effect, { type: "executorOrder" }>[] = [];
-  /** Every order received, as `op name`. */
+  /** Every order received, as `op name` (stop orders to `hangStop` members are lost). */
   orders: string[] = [];
 
   #name(taskId: string): string {
@@ -56,6 +58,7 @@ export class ReseedWorld extends World {
       e.executorId,
       `etcd-executor-${name}-${this.tasks.get(e.taskId)!.launch.peerPort}`,
     );
+    if (e.order.op === "stop" && this.hangStop.has(name)) return undefined;
     this.orders.push(`${e.order.op} ${name}`);
     const base = { type: "orderOutcome" as const, orderId: e.order.id, taskId: e.taskId };
     if (e.order.op === "stop") {
