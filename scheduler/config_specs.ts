@@ -144,7 +144,8 @@ export const SPECS: Spec[] = [
     name: "reseed-timeout",
     def: "240",
     env: ["RESEED_TIMEOUT"],
-    help: "seconds (or 4m) of unhealthiness before a reseed; also per-candidate wait",
+    help:
+      "seconds (or 4m) without quorum before a reseed; also the wait per fence/candidate (min 30s)",
     apply: (c, v, f) => c.reseedTimeoutMs = parseDuration(f, v),
   },
   {
