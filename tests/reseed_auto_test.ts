@@ -22,7 +22,7 @@ Deno.test("auto reseed: 2 of 3 members lost → fenced, seeded from the survivor
     name: "reseed-auto",
     agents: 3,
     clusterSize: 3,
-    schedulerArgs: ["--reseed-timeout=5s", "--member-grace-period=60s"],
+    schedulerArgs: ["--reseed-timeout=5s"],
   });
   const mark = stepTimer(c.log);
   let stopped: { schedulerExit: number; left: number[] } | undefined;

@@ -208,6 +208,7 @@ function stepSeeding(ctx: Ctx, run: ReseedRun): void {
       seed: seed.name,
       memberId: seed.memberId,
       raftIndex: seed.raftIndex,
+      ...evidenceFields(s),
     });
     return stepCleanup(ctx, run);
   } else if (now - run.phaseAt >= stepBoundMs(s)) {
@@ -218,6 +219,7 @@ function stepSeeding(ctx: Ctx, run: ReseedRun): void {
     reseed: run.id,
     seed: name,
     reason: failure,
+    ...evidenceFields(s),
   });
   run.failed.push(run.seed!);
   // Fence it again at once, whether or not another candidate is left.
