@@ -14,6 +14,10 @@
  * - `probe` → status of each member, the member list and a linearizable read; feed one
  *   `probe` input even when everything failed (all unreachable).
  * - `armTimer{at}` → replace the single pending timer; feed `tick` when it fires.
+ * - `executorOrder` → send the order as a framework MESSAGE to the member's executor; feed
+ *   each outcome the executor reports (MESSAGE or labelled TASK_RUNNING update) as an
+ *   `orderOutcome`, and a failed send as one with `undelivered: true`.
+ * - `admin{reseed, requestId}` → the decision is in `state.reseedReply` after the step.
  * - `log` → write with the injected logger.
  *
  * @module
@@ -35,11 +39,21 @@ export type {
   EtcdOp,
   EtcdResultInput,
   Input,
+  OrderOutcomeInput,
   ProbeInput,
   ProbeMemberResult,
 } from "./inputs.ts";
 export type { Effect, EffectLogLevel, MemberLaunch, ProbeTarget, StepResult } from "./effects.ts";
 export { buildTaskInfo, executorIdOf, type ExecutorTemplate } from "./task_info.ts";
+export type {
+  ExecutorOrder,
+  NoSurvivor,
+  OrderOp,
+  ReseedPhase,
+  ReseedReply,
+  ReseedRun,
+} from "./reseed_run.ts";
+export { type QuorumEvidence, quorumEvidence, rankSurvivors } from "./reseed_evidence.ts";
 export {
   formatTaskId,
   parseTaskId,
