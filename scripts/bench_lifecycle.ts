@@ -136,13 +136,22 @@ async function etcdServing(work: string, clientPort: number): Promise<number[]> 
     .map((p) => p.pid);
 }
 
+function processGroupOf(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
+
+/** What {@linkcode repairOnce} kills: one etcd, or its executor's whole process group. */
+export type Victim = "etcd" | "executor";
+
 /**
- * `kill -9` of a non-leader member's etcd in a ready cluster; seconds until the scheduler
- * reports the full cluster healthy again on a probe made after the member was restarted by
- * its executor or replaced. Also says which of the two happened.
+ * `kill -9` of a non-leader member's etcd (or of its executor with the etcd under it) in a
+ * ready cluster; seconds until the scheduler reports the full cluster healthy again on a probe
+ * made after the member was restarted by its executor or replaced. Also says which happened.
  */
 export async function repairOnce(
   c: BenchCluster,
+  victimKind: Victim = "etcd",
 ): Promise<{ seconds: number; how: string }> {
   const before = await c.admin.snapshot();
   if (!isReady(before, c.size)) {
@@ -154,13 +163,16 @@ export async function repairOnce(
     throw new Error(`Expected one etcd on port ${victim.clientPort}, found ${pids.length}`);
   }
   const t0 = performance.now();
-  Deno.kill(pids[0]!, "SIGKILL");
+  if (victimKind === "etcd") Deno.kill(pids[0]!, "SIGKILL");
+  else Deno.kill(-processGroupOf(pids[0]!), "SIGKILL");
   const opts = { timeoutMs: 180_000, intervalMs: 100, children: [c.scheduler, c.mesos.child] };
   const { how, probes } = await pollUntil(`${victim.name} restarted or replaced`, async () => {
-    const now = await etcdServing(c.work, victim.clientPort);
     const stats = await c.admin.stats();
-    if (now.length === 1 && now[0] !== pids[0]) {
-      return { how: "restarted by its executor", probes: stats.probes };
+    if (victimKind === "etcd") {
+      const now = await etcdServing(c.work, victim.clientPort);
+      if (now.length === 1 && now[0] !== pids[0]) {
+        return { how: "restarted by its executor", probes: stats.probes };
+      }
     }
     const members = await c.admin.members();
     if (!members.some((m) => m.taskId === victim.taskId)) {
