@@ -1,0 +1,217 @@
+/**
+ * The chaos run's world: a real ZooKeeper, two local masters elected through it, agents
+ * (one spare per stop-agent fault is added on demand), the executor artifact and the
+ * scheduler as a separate process that persists its framework id in ZooKeeper. Faults act on
+ * it through the methods here; `stop()` stops everything and reports leftover processes.
+ *
+ * @module
+ */
+import { createLogger, type Logger } from "../../lib/log.ts";
+import { ensureExecutorArtifact } from "../../lib/localcluster/executor_artifact.ts";
+import { killAll, processesUnder } from "../../lib/localcluster/leftovers.ts";
+import { freePort, freePortBlock } from "../../lib/localcluster/ports.ts";
+import {
+  type LocalMesos,
+  resourcesForAgent,
+  startLocalMesos,
+} from "../../lib/localmesos/cluster.ts";
+import { createLocalAgent, type LocalAgent } from "../../lib/localmesos/agent/agent.ts";
+import { createLocalMaster, type LocalMaster } from "../../lib/localmesos/master/master.ts";
+import { createMasterDetector, type MasterDetector } from "../../lib/mesos/master_detector.ts";
+import { startZooKeeper, type ZooKeeperServer } from "../../lib/zk/test_server.ts";
+import { AdminApi, SchedulerProcess } from "../../tests/scheduler_harness.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const PORTS_PER_AGENT = 20;
+const MAX_AGENTS = 16;
+
+/** Options of {@linkcode startChaosEnvironment}. */
+export interface ChaosEnvironmentOptions {
+  members: number;
+  /** Agents at the start (default members + 1). */
+  agents?: number;
+  logger: Logger;
+  /** Keep the work directory after stop. */
+  keep?: boolean;
+}
+
+/** A running chaos environment. */
+export class ChaosEnvironment {
+  readonly work: string;
+  readonly zk: ZooKeeperServer;
+  readonly admin: AdminApi;
+  readonly schedulerLog: string;
+  readonly members: number;
+  readonly #mesos: LocalMesos;
+  readonly #log: Logger;
+  readonly #detector: MasterDetector;
+  readonly #schedulerArgs: string[];
+  readonly #resources: string;
+  readonly #keep: boolean;
+  #masters: LocalMaster[];
+  #agents: LocalAgent[];
+  #agentIndex: number;
+  #scheduler: SchedulerProcess;
+
+  constructor(init: {
+    work: string;
+    zk: ZooKeeperServer;
+    mesos: LocalMesos;
+    log: Logger;
+    detector: MasterDetector;
+    schedulerArgs: string[];
+    adminPort: number;
+    resources: string;
+    members: number;
+    keep: boolean;
+  }) {
+    this.work = init.work;
+    this.zk = init.zk;
+    this.#mesos = init.mesos;
+    this.#log = init.log;
+    this.#detector = init.detector;
+    this.#schedulerArgs = init.schedulerArgs;
+    this.#resources = init.resources;
+    this.#keep = init.keep;
+    this.members = init.members;
+    this.#masters = [...init.mesos.masters];
+    this.#agents = [...init.mesos.agents];
+    this.#agentIndex = this.#agents.length;
+    this.schedulerLog = `${init.work}/scheduler.log`;
+    this.admin = new AdminApi(init.adminPort);
+    this.#scheduler = new SchedulerProcess(this.#schedulerArgs, this.schedulerLog);
+  }
+
+  /** The agents running now. */
+  get agents(): readonly LocalAgent[] {
+    return this.#agents;
+  }
+
+  /** The leading master, if any. */
+  leader(): LocalMaster | undefined {
+    return this.#masters.find((m) => m.isLeader());
+  }
+
+  /** The scheduler's pid. */
+  get schedulerPid(): number {
+    return this.#scheduler.pid;
+  }
+
+  /** SIGKILLs the scheduler and starts a new one with the same flags (same framework id). */
+  async restartScheduler(): Promise<void> {
+    await this.#scheduler.kill();
+    this.#scheduler = new SchedulerProcess(this.#schedulerArgs, this.schedulerLog);
+  }
+
+  /** Stops the leading master (a standby takes over) and starts a new standby. */
+  async killLeadingMaster(): Promise<string> {
+    const leader = this.leader();
+    if (!leader) throw new Error("No leading master to kill");
+    await leader.stop();
+    this.#masters = this.#masters.filter((m) => m !== leader);
+    this.#masters.push(
+      await createLocalMaster({
+        port: 0,
+        zk: `zk://${this.zk.url}/mesos`,
+        logger: createLogger({ level: "warn", fields: { part: "localmesos" } }),
+        options: { heartbeatSeconds: 2 },
+      }),
+    );
+    return leader.url;
+  }
+
+  /** Stops agent `agentId` (its executors die with it) and starts a fresh agent in its place. */
+  async replaceAgent(agentId: string): Promise<void> {
+    const agent = this.#agents.find((a) => a.id === agentId);
+    if (!agent) throw new Error(`No running agent ${agentId}`);
+    if (this.#agentIndex >= MAX_AGENTS) throw new Error(`More than ${MAX_AGENTS} agents started`);
+    await agent.stop();
+    this.#agents = this.#agents.filter((a) => a !== agent);
+    const i = this.#agentIndex++;
+    const workDir = `${this.work}/mesos/agent-${i}`;
+    await Deno.mkdir(workDir, { recursive: true });
+    const fresh = await createLocalAgent({
+      master: () => this.#detector.current(),
+      workDir,
+      resources: resourcesForAgent(this.#resources, i),
+      logger: createLogger({ level: "warn", fields: { part: "localmesos", agent: i } }),
+    });
+    this.#agents.push(fresh);
+    await fresh.whenRegistered();
+  }
+
+  /** Stops everything; returns the scheduler's exit code and the pids left in the work dir. */
+  async stop(): Promise<{ schedulerExit: number; left: number[] }> {
+    const schedulerExit = await this.#scheduler.stop();
+    await Promise.allSettled(this.#agents.map((a) => a.stop()));
+    await Promise.allSettled(this.#masters.map((m) => m.stop()));
+    await this.#mesos.stop();
+    await this.#detector.close();
+    await this.zk.stop();
+    const found = await processesUnder(this.work);
+    killAll(found);
+    if (this.#keep) this.#log.info("work dir kept", { work: this.work });
+    else await Deno.remove(this.work, { recursive: true }).catch(() => {});
+    return { schedulerExit, left: found.map((p) => p.pid) };
+  }
+}
+
+/** Starts ZooKeeper, two masters, the agents and the scheduler. */
+export async function startChaosEnvironment(
+  options: ChaosEnvironmentOptions,
+): Promise<ChaosEnvironment> {
+  const log = options.logger;
+  const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "etcd-mesos-chaos-" }));
+  const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
+  const zk = await startZooKeeper();
+  const base = freePortBlock(PORTS_PER_AGENT * MAX_AGENTS);
+  const resources = `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + PORTS_PER_AGENT - 1}]`;
+  let mesos: LocalMesos;
+  try {
+    mesos = await startLocalMesos({
+      masters: 2,
+      agents: options.agents ?? options.members + 1,
+      port: 0,
+      zk: `zk://${zk.url}/mesos`,
+      workDir: `${work}/mesos`,
+      agentResources: resources,
+      logger: createLogger({ level: "warn", fields: { part: "localmesos" } }),
+      masterOptions: { heartbeatSeconds: 2 },
+    });
+  } catch (e) {
+    await zk.stop();
+    throw e;
+  }
+  const adminPort = freePort();
+  const schedulerArgs = [
+    `--master=${mesos.masterSpec}`,
+    `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
+    `--cluster-size=${options.members}`,
+    `--admin-port=${adminPort}`,
+    "--artifact-port=0",
+    "--address=127.0.0.1",
+    `--executor-bin=${artifact.tar}`,
+    "--etcd-bin=/usr/bin/etcd",
+    "--health-interval=1s",
+    "--member-grace-period=10s",
+    "--destructive-interval=5s",
+    "--reseed-timeout=5s",
+    "--sandbox-cpu-limit=0.5",
+    "--sandbox-mem-limit=256",
+    "--sandbox-disk-limit=256",
+  ];
+  return new ChaosEnvironment({
+    work,
+    zk,
+    mesos,
+    log,
+    detector: createMasterDetector(mesos.masterSpec, {
+      logger: createLogger({ level: "warn", fields: { part: "detector" } }),
+    }),
+    schedulerArgs,
+    adminPort,
+    resources,
+    members: options.members,
+    keep: options.keep ?? false,
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * One chaos run: bring the cluster up, write continuously, inject faults one at a time (each
+ * followed by recovery to a healthy full cluster and a pause) until the duration is spent,
+ * then check writes, hashes, the sampled invariants and the framework id.
+ *
+ * @module
+ */
+import { createEtcdAdminClient } from "../../lib/etcd/admin_client.ts";
+import type { Logger } from "../../lib/log.ts";
+import { ZkClient } from "../../lib/zk/client.ts";
+import type { MemberView } from "../../scheduler/core/views.ts";
+import { endpointsOf, until } from "../../tests/scheduler_harness.ts";
+import { startChaosEnvironment } from "./environment.ts";
+import { type FaultName, injectFault } from "./faults.ts";
+import { type MonitorReport, startMonitor } from "./monitor.ts";
+import type { Rng } from "./rng.ts";
+import { judgeHashes, judgeWrites, type ReseedWindow, type WriteVerdict } from "./verdict.ts";
+import { presentKeys, startWriter } from "./writer.ts";
+
+/** Options of {@linkcode runChaos}. */
+export interface ChaosOptions {
+  durationMs: number;
+  members: number;
+  faults: FaultName[];
+  rng: Rng;
+  logger: Logger;
+  keep?: boolean;
+  /** Pause after each recovery (default 3000 ms). */
+  settleMs?: number;
+  /** Bound on each recovery (default 180 s). */
+  recoveryTimeoutMs?: number;
+}
+
+/** One injected fault and its recovery. */
+export interface FaultRecord {
+  fault: FaultName;
+  note: string;
+  atSeconds: number;
+  recoverySeconds: number;
+}
+
+/** Everything a run found. */
+export interface ChaosResult {
+  faults: FaultRecord[];
+  writes: WriteVerdict;
+  writeFailures: number;
+  monitor: MonitorReport;
+  frameworkId: string;
+  /** Named failures; empty when the run passed. */
+  failures: string[];
+  reseeds: ReseedWindow[];
+  finalRevision: string;
+  wallSeconds: number;
+  leftProcesses: number[];
+}
+
+const FRAMEWORK_NODE = "/etcd-mesos/etcd_framework_id";
+const RANKED = "survivors ranked by raft index";
+
+async function readFrameworkId(zkUrl: string): Promise<string> {
+  const zk = await ZkClient.connect(zkUrl);
+  try {
+    return new TextDecoder().decode((await zk.getData(FRAMEWORK_NODE)).data);
+  } finally {
+    await zk.close();
+  }
+}
+
+async function rankedLines(file: string): Promise<string[]> {
+  const text = await Deno.readTextFile(file).catch(() => "");
+  return text.split("\n").filter((l) => l.includes(RANKED));
+}
+
+const live = (ms: MemberView[]) =>
+  ms.filter((m) => ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING"].includes(m.taskState));
+
+/** Runs the chaos scenario; never throws for a failed check (see `failures`). */
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const log = o.logger;
+  const t0 = Date.now();
+  const at = () => (Date.now() - t0) / 1000;
+  const failures: string[] = [];
+  const records: FaultRecord[] = [];
+  const reseeds: ReseedWindow[] = [];
+  const frozen: number[] = [];
+  const recoveryMs = o.recoveryTimeoutMs ?? 180_000;
+  const env = await startChaosEnvironment({ members: o.members, logger: log, keep: o.keep });
+  let result: Omit<ChaosResult, "leftProcesses" | "wallSeconds"> | undefined;
+  try {
+    const recover = async () => {
+      await env.admin.waitHealthy(o.members, recoveryMs);
+      await until("the scheduler leading and mutable", 60_000, async () => {
+        const s = await env.admin.stats();
+        return s.leader === 1 && s.mutable === 1 && s.reseeding === 0 ? true : undefined;
+      });
+      return await env.admin.waitHealthy(o.members, recoveryMs);
+    };
+    let members = await env.admin.waitHealthy(o.members, recoveryMs);
+    const frameworkId = await readFrameworkId(env.zk.url);
+    log.info("cluster up", { members: members.map((m) => m.name).join(","), frameworkId });
+    const writer = startWriter({
+      endpoints: async () => endpointsOf(live(await env.admin.members())),
+      logger: log,
+    });
+    const monitor = startMonitor({
+      members: () => env.admin.members(),
+      masterUrl: () => env.leader()?.url,
+      maxMembers: o.members + 1,
+      frameworkId,
+    });
+    const injectUntil = Date.now() + o.durationMs;
+    let order: FaultName[] = [];
+    try {
+      while (Date.now() < injectUntil) {
+        if (order.length === 0) order = o.rng.shuffle(o.faults);
+        const fault = order.shift()!;
+        const ranked = (await rankedLines(env.schedulerLog)).length;
+        const injectedAt = Date.now();
+        const out = await injectFault(fault, env, members, o.rng);
+        frozen.push(...out.frozen ?? []);
+        log.info("fault injected", { fault, note: out.note, at: at().toFixed(1) });
+        try {
+          members = await recover();
+        } catch (e) {
+          failures.push(`no recovery after ${fault} (${out.note}): ${(e as Error).message}`);
+          records.push({ fault, note: out.note, atSeconds: at(), recoverySeconds: NaN });
+          break;
+        }
+        const recoverySeconds = (Date.now() - injectedAt) / 1000;
+        records.push({
+          fault,
+          note: out.note,
+          atSeconds: (injectedAt - t0) / 1000,
+          recoverySeconds,
+        });
+        log.info("recovered", { fault, seconds: recoverySeconds.toFixed(1) });
+        if (fault === "drop-majority") {
+          const lines = (await rankedLines(env.schedulerLog)).slice(ranked);
+          reseeds.push({
+            injectedAt,
+            healedAt: Date.now(),
+            evidence: lines.at(-1)?.trim() ?? "no 'survivors ranked' line in the scheduler log",
+          });
+          if (lines.length === 0) failures.push("drop-majority healed without a logged reseed");
+        }
+        await new Promise((r) => setTimeout(r, o.settleMs ?? 3000));
+      }
+    } finally {
+      await writer.stop();
+    }
+    const monitorReport = await monitor.stop();
+
+    // Final checks.
+    members = await env.admin.waitHealthy(o.members, recoveryMs).catch((e) => {
+      failures.push(`not healthy at full size at the end: ${(e as Error).message}`);
+      return members;
+    });
+    const endpoints = endpointsOf(members);
+    const present = await presentKeys(endpoints);
+    const writes = judgeWrites(writer.acked, present, reseeds);
+    if (writes.unexplained.length > 0) {
+      failures.push(
+        `${writes.unexplained.length} acknowledged writes missing: ${
+          writes.unexplained.slice(0, 10).map((w) => `${w.key}@${w.revision}`).join(", ")
+        }`,
+      );
+    }
+    if (writer.acked.length === 0) failures.push("no write was acknowledged");
+    const admin = createEtcdAdminClient({ endpoints, timeoutMs: 3000 });
+    let finalRevision = "?";
+    try {
+      const verdict = await until("members agreeing on revision and hash", 30_000, async () => {
+        const hashes = await Promise.all(endpoints.map((e) => admin.hashKV(e)));
+        finalRevision = hashes[0]?.revision ?? "?";
+        const v = judgeHashes(hashes, o.members);
+        return v === undefined ? "ok" : undefined;
+      }).catch((e) => `${(e as Error).message}: ${(e as Error).cause ?? "hashes differ"}`);
+      if (verdict !== "ok") failures.push(`HashKV: ${verdict}`);
+    } finally {
+      admin.close();
+    }
+    failures.push(...monitorReport.violations);
+    const storedId = await readFrameworkId(env.zk.url).catch((e) => `unreadable: ${e}`);
+    if (storedId !== frameworkId) {
+      failures.push(`framework id in ZooKeeper changed: ${frameworkId} -> ${storedId}`);
+    }
+    result = {
+      faults: records,
+      writes,
+      writeFailures: writer.failures,
+      monitor: monitorReport,
+      frameworkId,
+      failures,
+      reseeds,
+      finalRevision,
+    };
+  } catch (e) {
+    failures.push(`run aborted: ${(e as Error).stack ?? e}`);
+    log.error("scheduler log tail", {
+      tail: (await Deno.readTextFile(env.schedulerLog).catch(() => "")).slice(-6000),
+    });
+  } finally {
+    for (const pid of frozen) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  }
+  const stopped = await env.stop();
+  if (stopped.schedulerExit !== 0) {
+    failures.push(`scheduler exited ${stopped.schedulerExit} on SIGTERM`);
+  }
+  if (stopped.left.length > 0) failures.push(`processes left: ${stopped.left.join(",")}`);
+  const empty = { acked: 0, present: 0, lostToReseed: [], unexplained: [] };
+  return {
+    ...(result ?? {
+      faults: records,
+      writes: empty,
+      writeFailures: 0,
+      monitor: { samples: 0, maxEtcdMembers: 0, maxLiveTasks: 0, violations: [] },
+      frameworkId: "?",
+      failures,
+      reseeds,
+      finalRevision: "?",
+    }),
+    failures,
+    wallSeconds: (Date.now() - t0) / 1000,
+    leftProcesses: stopped.left,
+  };
+}
