@@ -83,6 +83,10 @@ export async function schedulerLaunch(
     args.push(`--executor-bin=${artifact.tar}`);
   }
   if (!config.etcdGiven) args.push(`--etcd-bin=${findOnPath("etcd") ?? "/usr/bin/etcd"}`);
+  // The artifact server's default port (12300) would collide between parallel clusters.
+  if (!config.schedulerArgs.some((a) => /^--?artifact-port(=|$)/.test(a))) {
+    args.push(`--artifact-port=${freePort()}`);
+  }
   let adminPort = config.scheduler.adminPort;
   if (adminPort === 0) args.push(`--admin-port=${adminPort = freePort()}`);
   const adminHost = /^(0\.0\.0\.0|::|\[::\])$/.test(config.scheduler.adminAddress)
