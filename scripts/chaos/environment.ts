@@ -24,6 +24,12 @@ import { AdminApi, SchedulerProcess } from "../../tests/scheduler_harness.ts";
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PORTS_PER_AGENT = 20;
 const MAX_AGENTS = 16;
+/**
+ * Masters' options: agents stopped by a fault never come back, so a newly elected master
+ * gives the agents it has not heard from 20 s (Mesos' default is 10 min) before it answers
+ * reconciliation for their tasks.
+ */
+const MASTER_OPTIONS = { heartbeatSeconds: 2, agentReregisterTimeoutMs: 20_000 };
 
 /** Options of {@linkcode startChaosEnvironment}. */
 export interface ChaosEnvironmentOptions {
@@ -114,7 +120,7 @@ export class ChaosEnvironment {
         port: 0,
         zk: `zk://${this.zk.url}/mesos`,
         logger: createLogger({ level: "warn", fields: { part: "localmesos" } }),
-        options: { heartbeatSeconds: 2 },
+        options: MASTER_OPTIONS,
       }),
     );
     return leader.url;
@@ -176,7 +182,7 @@ export async function startChaosEnvironment(
       workDir: `${work}/mesos`,
       agentResources: resources,
       logger: createLogger({ level: "warn", fields: { part: "localmesos" } }),
-      masterOptions: { heartbeatSeconds: 2 },
+      masterOptions: MASTER_OPTIONS,
     });
   } catch (e) {
     await zk.stop();

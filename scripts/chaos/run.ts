@@ -89,7 +89,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   try {
     const recover = async () => {
       await env.admin.waitHealthy(o.members, recoveryMs);
-      await until("the scheduler leading and mutable", 60_000, async () => {
+      await until("the scheduler leading and mutable", recoveryMs, async () => {
         const s = await env.admin.stats();
         return s.leader === 1 && s.mutable === 1 && s.reseeding === 0 ? true : undefined;
       });
