@@ -14,12 +14,17 @@ import { ensureExecutorArtifact } from "../lib/localcluster/executor_artifact.ts
 import { ROOT } from "../lib/localcluster/processes.ts";
 import { coldStart, measureBareEtcd, repairOnce } from "./bench_lifecycle.ts";
 import { formatTable, scenario, type ScenarioResult, summarize } from "./bench_stats.ts";
+import { type FootprintResult, formatFootprint, measureFootprint } from "./bench/footprint.ts";
+import { formatStorm, offerStorms, type OfferStormSummary } from "./bench/offer_storm.ts";
 
-const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--sizes 3,5]
+const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--sizes 3,5] [--parts LIST]
   --quick        fewer samples (floor 5, cold starts 1 each, repairs 3, replacements 1;
                  default 9, 3, 5, 3)
   --json FILE    also write the figures as JSON
   --sizes LIST   cluster sizes to cold-start (default 3,5; repairs run on the first)
+  --parts LIST   of lifecycle,footprint,storm (default all; footprint runs on lifecycle's
+                 first cluster, right after its cold start)
+  --storm-agents N  simulated agents of the offer storm (default 10000)
 `;
 
 /** etcd's strict reconfiguration check wants every peer connected for 5 s before an add. */
@@ -44,6 +49,8 @@ function parse(args: string[]) {
       quick: { type: "boolean" },
       json: { type: "string" },
       sizes: { type: "string" },
+      parts: { type: "string", default: "lifecycle,footprint,storm" },
+      "storm-agents": { type: "string", default: "10000" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -54,7 +61,24 @@ function parse(args: string[]) {
     }
     return n;
   });
-  return { quick: values.quick ?? false, json: values.json, sizes, help: values.help ?? false };
+  const parts = new Set(values.parts.split(","));
+  for (const p of parts) {
+    if (!["lifecycle", "footprint", "storm"].includes(p)) {
+      throw new RangeError(`Unknown part "${p}" in --parts "${values.parts}"`);
+    }
+  }
+  const stormAgents = Number(values["storm-agents"]);
+  if (!Number.isInteger(stormAgents) || stormAgents < 1 || stormAgents > 100_000) {
+    throw new RangeError(`--storm-agents "${values["storm-agents"]}" must be 1..100000`);
+  }
+  return {
+    quick: values.quick ?? false,
+    json: values.json,
+    sizes,
+    help: values.help ?? false,
+    parts,
+    stormAgents,
+  };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -86,7 +110,9 @@ async function main(args: string[]): Promise<number> {
   const replacements: number[] = [];
   const how: string[] = [];
   let leftovers = 0;
-  for (const [i, size] of opts.sizes.entries()) {
+  let footprint: FootprintResult | undefined;
+  const clusters = opts.parts.has("lifecycle") || opts.parts.has("footprint") ? opts.sizes : [];
+  for (const [i, size] of clusters.entries()) {
     const samples: number[] = [];
     for (let r = 0; r < reps.cold; r++) {
       const { seconds, cluster } = await coldStart(size, log);
@@ -94,6 +120,12 @@ async function main(args: string[]): Promise<number> {
       log.info(`cold start of ${size}`, { seconds: seconds.toFixed(2) });
       try {
         if (i === 0 && r === reps.cold - 1) {
+          if (opts.parts.has("footprint")) {
+            footprint = await measureFootprint(cluster, {
+              windowSeconds: opts.quick ? 10 : 30,
+              log,
+            });
+          }
           for (let k = 0; k < reps.repair; k++) {
             const rep = await repairOnce(cluster, "etcd");
             repairs.push(rep.seconds);
@@ -138,6 +170,13 @@ async function main(args: string[]): Promise<number> {
       ),
     );
   }
+  const storm: OfferStormSummary | undefined = opts.parts.has("storm")
+    ? await offerStorms({
+      agents: opts.stormAgents,
+      executorTar: artifact.tarball,
+      repeats: opts.quick ? 1 : 3,
+    })
+    : undefined;
   const cores = navigator.hardwareConcurrency;
   write(
     `\netcd-mesos lifecycle benchmark (${cores} cores, etcd ${await etcdVersion()}, ` +
@@ -145,6 +184,8 @@ async function main(args: string[]): Promise<number> {
   );
   write(formatTable(rows));
   if (how.length > 0) write(`\nrepairs: ${how.join("; ")}\n`);
+  if (footprint) write(`\n${formatFootprint(footprint)}`);
+  if (storm) write(`\n${formatStorm(storm)}`);
   if (leftovers > 0) write(`\nWARNING: ${leftovers} processes were left after stopping\n`);
   if (opts.json) {
     const doc = {
@@ -156,6 +197,8 @@ async function main(args: string[]): Promise<number> {
       scenarios: rows,
       repairs: how,
       leftoverProcesses: leftovers,
+      footprint,
+      offerStorm: storm,
     };
     await Deno.writeTextFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
     write(`\nwrote ${opts.json}\n`);
