@@ -26,10 +26,10 @@ const PORTS_PER_AGENT = 20;
 const MAX_AGENTS = 16;
 /**
  * Masters' options: agents stopped by a fault never come back, so a newly elected master
- * gives the agents it has not heard from 20 s (Mesos' default is 10 min) before it answers
+ * gives the agents it has not heard from 10 s (Mesos' default is 10 min) before it answers
  * reconciliation for their tasks.
  */
-const MASTER_OPTIONS = { heartbeatSeconds: 2, agentReregisterTimeoutMs: 20_000 };
+const MASTER_OPTIONS = { heartbeatSeconds: 2, agentReregisterTimeoutMs: 10_000 };
 
 /** Options of {@linkcode startChaosEnvironment}. */
 export interface ChaosEnvironmentOptions {

@@ -25,7 +25,7 @@ export interface ChaosOptions {
   rng: Rng;
   logger: Logger;
   keep?: boolean;
-  /** Pause after each recovery (default 3000 ms). */
+  /** Pause after each recovery (default 2000 ms). */
   settleMs?: number;
   /** Bound on each recovery (default 180 s). */
   recoveryTimeoutMs?: number;
@@ -143,7 +143,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           });
           if (lines.length === 0) failures.push("drop-majority healed without a logged reseed");
         }
-        await new Promise((r) => setTimeout(r, o.settleMs ?? 3000));
+        await new Promise((r) => setTimeout(r, o.settleMs ?? 2000));
       }
     } finally {
       await writer.stop();
