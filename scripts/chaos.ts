@@ -114,6 +114,14 @@ async function main(args: string[]): Promise<number> {
   }
   write(`chaos: seed ${o.seed}, ${o.members} members, faults ${o.faults.join(",")}\n`);
   const logger = createLogger({ level: o.level, fields: { component: "chaos" } });
+  // Ctrl-C (or SIGTERM) ends the fault injection; the checks and the cleanup still run.
+  const stop = new AbortController();
+  const onSignal = () => {
+    logger.warn("signal received: no more faults; checking and stopping everything");
+    stop.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
   const result = await runChaos({
     durationMs: o.durationMs,
     members: o.members,
@@ -121,6 +129,7 @@ async function main(args: string[]): Promise<number> {
     rng: createRng(o.seed),
     logger,
     keep: o.keep,
+    signal: stop.signal,
   });
   write(formatResult(result, o.seed, o.members));
   if (o.json) {

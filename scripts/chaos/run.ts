@@ -29,6 +29,8 @@ export interface ChaosOptions {
   settleMs?: number;
   /** Bound on each recovery (default 180 s). */
   recoveryTimeoutMs?: number;
+  /** Aborting it stops injecting faults: the run goes on to its checks and cleanup. */
+  signal?: AbortSignal;
 }
 
 /** One injected fault and its recovery. */
@@ -111,7 +113,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const injectUntil = Date.now() + o.durationMs;
     let order: FaultName[] = [];
     try {
-      while (Date.now() < injectUntil) {
+      while (Date.now() < injectUntil && !o.signal?.aborted) {
         if (order.length === 0) order = o.rng.shuffle(o.faults);
         const fault = order.shift()!;
         const ranked = (await rankedLines(env.schedulerLog)).length;
