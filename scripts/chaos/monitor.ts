@@ -1,5 +1,5 @@
 /**
- * The chaos run's invariant sampler: once a second it records the etcd membership size
+ * The chaos run's invariant sampler: twice a second it records the etcd membership size
  * (member list through the current members), the scheduler's members per agent, and the
  * framework ids the leading master knows. Violations are kept with the time they were seen.
  *
@@ -90,7 +90,7 @@ export function startMonitor(src: MonitorSources): { stop(): Promise<MonitorRepo
     while (!stopped) {
       const t0 = Date.now();
       await sampleOnce();
-      const wait = Math.max(0, 1000 - (Date.now() - t0));
+      const wait = Math.max(0, 500 - (Date.now() - t0));
       await new Promise((r) => setTimeout(r, wait));
     }
   })();
