@@ -50,8 +50,11 @@ export interface OfferStormResult {
   /** Offers the master held for the framework at the end (fresh ones included). */
   masterHeldAtEnd: number;
   schedulerPeakRssKb: number;
-  /** Each ACCEPT/DECLINE call: offers it answered and the longest wait among them. */
-  answers: { type: string; offers: number; maxWaitSeconds: number }[];
+  /**
+   * Each ACCEPT/DECLINE call: offers it answered, the longest wait among them, and how long
+   * the master took to answer the call.
+   */
+  answers: { type: string; offers: number; maxWaitSeconds: number; masterSeconds?: number }[];
 }
 
 /** `VmHWM` (peak RSS) of `pid` in kB, or 0 when unreadable. */
@@ -131,6 +134,7 @@ export async function offerStorm(o: OfferStormOptions): Promise<OfferStormResult
   const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
     const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
+    let answer: OfferStormResult["answers"][number] | undefined;
     if (url.pathname.endsWith("/api/v1/scheduler") && body) {
       const ct = req.headers.get("content-type") ?? "";
       const enc: Encoding = ct.includes("json") ? "json" : "protobuf";
@@ -155,7 +159,8 @@ export async function offerStorm(o: OfferStormOptions): Promise<OfferStormResult
           sentAt.delete(id.value);
         }
         maxWait = Math.max(maxWait, callWait);
-        answers.push({ type, offers: ids.length, maxWaitSeconds: callWait / 1000 });
+        answer = { type, offers: ids.length, maxWaitSeconds: callWait / 1000 };
+        answers.push(answer);
         if (type === "ACCEPT") {
           accepted += ids.length;
         }
@@ -166,12 +171,14 @@ export async function offerStorm(o: OfferStormOptions): Promise<OfferStormResult
     }
     const headers = new Headers(req.headers);
     headers.delete("host");
+    const sentUpstream = performance.now();
     const res = await fetch(new URL(url.pathname + url.search, master.url), {
       method: req.method,
       headers,
       body,
       redirect: "manual",
     });
+    if (answer) answer.masterSeconds = (performance.now() - sentUpstream) / 1000;
     if (!res.body || !(res.headers.get("content-type") ?? "").length || res.status !== 200) {
       return res;
     }
@@ -296,6 +303,14 @@ export function formatStorm(s: OfferStormSummary): string {
     `  master received ${last.callsTotal} calls (${
       Object.entries(last.calls).map(([k, v]) => `${k} ${v}`).join(", ")
     }) = ${last.callsPerOffer.toFixed(4)} per offer (target < 1)`,
+    `  last run's answers (offers, longest wait, master's time to answer the call; the scheduler`,
+    `  sends its calls one after another): ${
+      last.answers.map((a) =>
+        `${a.type} ${a.offers} ${a.maxWaitSeconds.toFixed(2)}s/${
+          (a.masterSeconds ?? NaN).toFixed(2)
+        }s`
+      ).join(", ")
+    }`,
     `  targets ${s.targetsMet ? "met" : "NOT met"}`,
     "",
   ].join("\n");
