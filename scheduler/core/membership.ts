@@ -33,6 +33,12 @@ export type Plan =
     removeId?: string;
     /** A retirement already decided (and counted by the rate limiter) is being finished. */
     continuing: boolean;
+    /**
+     * A running member unreachable beyond the grace period: killed only while the cluster is
+     * healthy. Without quorum the reseed decides; a restarted scheduler may not know the
+     * membership (nobody answers), and its silent members may be fenced survivors.
+     */
+    unreachable?: boolean;
   }
   /** Remove an etcd member that has no task. */
   | { kind: "prune"; memberId: string; name: string; reason: string }
@@ -80,11 +86,10 @@ function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }
     if (m.taskState === "TASK_RUNNING" && m.unreachableSince !== undefined) {
       const down = now - m.unreachableSince;
       if (down >= o.memberGracePeriodMs) {
-        return pick(
-          m,
-          `unreachable for ${secs(down)} (grace ${secs(o.memberGracePeriodMs)})`,
-          true,
-        );
+        return {
+          ...pick(m, `unreachable for ${secs(down)} (grace ${secs(o.memberGracePeriodMs)})`, true),
+          unreachable: true,
+        };
       }
     }
     if (m.taskState !== "TASK_RUNNING" && m.launchedAt !== undefined) {
@@ -165,7 +170,8 @@ export function planNext(s: State, now: number): Plan {
   const retire = nextRetirement(s, now);
   if (retire !== undefined) {
     const what = `retire ${retire.name} (${retire.reason})`;
-    return gate(what, retire.removeId !== undefined, retire.continuing) ?? retire;
+    const needsQuorum = retire.removeId !== undefined || retire.unreachable === true;
+    return gate(what, needsQuorum, retire.continuing) ?? retire;
   }
   const orphan = orphanMember(s);
   if (orphan !== undefined) {

@@ -1,13 +1,28 @@
 import assert from "node:assert/strict";
-import { completeCluster, RESEED_OPTIONS, type ReseedWorld, run } from "./reseed_world.ts";
+import type { Input } from "./inputs.ts";
+import { completeCluster, RESEED_OPTIONS, ReseedWorld, run } from "./reseed_world.ts";
 import { Harness, offer, ofType, settle, status } from "./testing.ts";
 import { healthOf, statsOf } from "./views.ts";
 
 const OPTIONS = { ...RESEED_OPTIONS, clusterSize: 5, memberGracePeriodMs: 600_000 };
 
+/** As the real prober: the membership is known only when some member answered. */
+class ListingWorld extends ReseedWorld {
+  override probe(names: string[]): Input {
+    const p = super.probe(names);
+    if (p.type === "probe" && !p.results.some((r) => r.reachable)) delete p.membership;
+    return p;
+  }
+}
+
+function listing(c: { h: Harness; w: ReseedWorld }): { h: Harness; w: ReseedWorld } {
+  Object.setPrototypeOf(c.w, ListingWorld.prototype);
+  return c;
+}
+
 /** 5 members: etcd-1..3 ended; etcd-4 (index 120) and etcd-5 (index 130) answer. */
 function fiveLosingThree(): { h: Harness; w: ReseedWorld } {
-  const { h, w } = completeCluster(5, { memberGracePeriodMs: 600_000 });
+  const { h, w } = listing(completeCluster(5, { memberGracePeriodMs: 600_000 }));
   w.index.set("etcd-4", 120).set("etcd-5", 130);
   for (const n of ["etcd-1", "etcd-2", "etcd-3"]) w.unreachable.add(n);
   run(h, w, 5_000);
@@ -15,9 +30,12 @@ function fiveLosingThree(): { h: Harness; w: ReseedWorld } {
   return { h, w };
 }
 
-/** A new scheduler (no state) at the same time: subscribes, adopts the tasks, reconciles. */
+/**
+ * A new scheduler (no state) at the same time: subscribes, adopts the tasks, reconciles. Its
+ * grace period is short (10 s): silent members must not be killed for it without quorum.
+ */
 function restartScheduler(h: Harness, w: ReseedWorld): Harness {
-  const h2 = new Harness(OPTIONS, h.now);
+  const h2 = new Harness({ ...OPTIONS, memberGracePeriodMs: 10_000 }, h.now);
   const fx = h2.feed({ type: "subscribed", frameworkId: "fw-1" });
   for (const [taskId, t] of w.tasks) {
     fx.push(
@@ -58,7 +76,9 @@ Deno.test("a scheduler restarted while seeding (the survivors fenced) restarts t
     "stop etcd-4",
     "reseed etcd-5",
   ]);
-  assert.ok(ofType(seen, "kill").some((k) => k.taskId.startsWith("etcd-4 ")), "etcd-4 killed");
+  const kills = ofType(seen, "kill");
+  assert.deepEqual(kills.map((k) => k.taskId.split(" ")[0]), ["etcd-4"], "only the fenced one");
+  assert.match(kills[0]!.reason, /^fenced by reseed-1; etcd-5 reseeded the cluster/);
   // A new framework connection gets offers without asking: from the three free agents.
   const offers = [offer(1), offer(2), offer(3)];
   settle(h2, w, h2.feed({ type: "offers", offers }), 7);
@@ -70,7 +90,7 @@ Deno.test("a scheduler restarted while seeding (the survivors fenced) restarts t
 });
 
 Deno.test("no unfence for members this scheduler launched, nor once a member has answered", () => {
-  const { h, w } = completeCluster(3);
+  const { h, w } = listing(completeCluster(3));
   w.unreachable.add("etcd-1").add("etcd-2").add("etcd-3");
   const seen = run(h, w, 200_000);
   assert.equal(statsOf(h.state).no_survivor, 1);
@@ -85,4 +105,5 @@ Deno.test("no unfence for members this scheduler launched, nor once a member has
   const orders = ofType(later, "executorOrder").map((e) => e.taskId.split(" ")[0]);
   assert.ok(orders.length >= 4, `repeated: ${orders}`);
   assert.ok(!orders.includes("etcd-1"), "the member that answered is not restarted");
+  assert.equal(ofType(later, "kill").length, 0, "no quorum: nobody killed for being silent");
 });
