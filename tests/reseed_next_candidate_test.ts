@@ -1,11 +1,11 @@
 /**
  * End to end: a seed that fails to start → the next candidate. A 5-member cluster on 5
- * agents; survivor B's etcd is frozen (SIGSTOP) while a second key is written, so survivor A
- * ends with the higher raft index and is ranked best. A's data dir is then broken under its
- * running etcd (`member/` renamed away and replaced by a file: the running process keeps its
- * open files, a restart cannot start), B is thawed, and the other 3 members' executors are
- * killed. The reseed fences B, orders A to restart as a one-member cluster — which fails —
- * fences A again, seeds B and regrows to 5. The key acknowledged by both survivors before the
+ * agents; two followers A and B will survive. B's etcd is frozen (SIGSTOP) while more is
+ * written, so A's raft index is at least B's (B may still catch up from what was already sent
+ * to it) and A, launched first, ranks first. A's data dir is broken under its running etcd
+ * (see `breakDataDir`), the other 3 members' executors are killed and B is thawed. The reseed
+ * fences B, orders A to restart as a one-member cluster — which cannot start — fences A again
+ * after the bound, seeds B and regrows to 5. The key acknowledged by both survivors before the
  * loss is intact; A's task is gone.
  *
  * Set `KEEP_WORK=1` to keep the work directory.
@@ -26,6 +26,17 @@ async function dataDirOf(pid: number): Promise<string> {
   return dir;
 }
 
+/**
+ * Moves the member dir away under a running etcd and leaves empty `wal/` and `snap/` dirs:
+ * the process keeps its open files (and its periodic purge still finds the dirs), but a
+ * restart finds no WAL and, as a joined member whose peers are all down, cannot start.
+ */
+async function breakDataDir(dir: string): Promise<void> {
+  await Deno.rename(`${dir}/member`, `${dir}/member.moved`);
+  await Deno.mkdir(`${dir}/member/wal`, { recursive: true });
+  await Deno.mkdir(`${dir}/member/snap`, { recursive: true });
+}
+
 Deno.test("auto reseed: the best survivor fails to start as a seed → fenced again, the next one seeds, regrown to 5", async () => {
   const c = await startEphemeralCluster({
     name: "reseed-next",
@@ -40,7 +51,11 @@ Deno.test("auto reseed: the best survivor fails to start as a seed → fenced ag
     const members = await c.admin.waitHealthy(5, 110_000);
     mark("5 members healthy");
     await writeKey(endpointsOf(members), KEY, "kept");
-    const [a, b] = members.filter((m) => !m.leader);
+    // Two followers that joined as learners (the bootstrap member etcd-1 would start anew
+    // without its WAL), in launch order: on equal raft indexes A ranks first.
+    const num = (name: string) => Number(name.split("-")[1]);
+    const [a, b] = members.filter((m) => !m.leader && m.name !== "etcd-1")
+      .sort((x, y) => num(x.name) - num(y.name));
     assert.ok(a && b);
     const dead = members.filter((m) => m !== a && m !== b);
     for (const s of [a, b]) assert.equal(await readKey(endpointsOf([s]), KEY), "kept");
@@ -55,10 +70,9 @@ Deno.test("auto reseed: the best survivor fails to start as a seed → fenced ag
     const others = members.filter((m) => m !== b);
     for (let i = 0; i < 5; i++) await writeKey(endpointsOf(others), `${KEY}-more`, `v${i}`);
     assert.equal(await readKey(endpointsOf([a]), `${KEY}-more`), "v4");
-    // A cannot restart: its member dir is replaced by a file (the running etcd keeps its fds).
+    // A cannot restart (see breakDataDir); the running etcd keeps its open files.
     const dataA = await dataDirOf(pidA);
-    await Deno.rename(`${dataA}/member`, `${dataA}/member.moved`);
-    await Deno.writeTextFile(`${dataA}/member`, "not a directory\n");
+    await breakDataDir(dataA);
     for (const d of dead) {
       const agent = c.mesos.agents.find((x) => x.id === d.agentId);
       assert.ok(agent?.killExecutor(`etcd-executor-${d.name}-${d.rpcPort}`), `${d.name} killed`);
