@@ -41,7 +41,6 @@ import {
 import { isFenced, lastOrder, nextResendAt, resendOrders, sendOrder } from "./reseed_orders.ts";
 import type { ReseedRun } from "./reseed_run.ts";
 import { autoReseedAt, maybeAutoReseed } from "./reseed_trigger.ts";
-import { maybeUnfence, unfenceAt } from "./reseed_unfence.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 
 /** The shortest wait for one fencing round or one seed candidate. */
@@ -277,10 +276,7 @@ function stepCleanup(ctx: Ctx, run: ReseedRun): void {
 /** Runs the reseed's current phase (or the automatic trigger when none runs). */
 export function advanceReseed(ctx: Ctx): void {
   const run = ctx.s.reseed;
-  if (run === undefined) {
-    maybeUnfence(ctx, stepBoundMs(ctx.s));
-    return maybeAutoReseed(ctx);
-  }
+  if (run === undefined) return maybeAutoReseed(ctx);
   switch (run.phase) {
     case "confirming":
       return stepConfirming(ctx, run);
@@ -297,7 +293,8 @@ export function advanceReseed(ctx: Ctx): void {
 export function reseedDeadlines(s: State): number[] {
   const run = s.reseed;
   if (run === undefined) {
-    return [autoReseedAt(s), unfenceAt(s, stepBoundMs(s))].filter((t) => t !== undefined);
+    const at = autoReseedAt(s);
+    return at === undefined ? [] : [at];
   }
   const at = [run.phaseAt + stepBoundMs(s)];
   const resend = nextResendAt(s, run);

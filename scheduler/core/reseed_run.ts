@@ -77,10 +77,6 @@ export interface ReseedRun {
 export interface NoSurvivor {
   since: number;
   reason: string;
-  /** When adopted, silent members were last told to restart (see `reseed_unfence.ts`). */
-  unfencedAt?: number;
-  /** How many times they were told. */
-  unfenceRounds?: number;
 }
 
 /** The core's answer to an operator's reseed request (read by the shell after the step). */
