@@ -127,6 +127,7 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
   const short: string[] = [];
   const idle: string[] = [];
   let used = false;
+  let chosen: { offer: Offer; fit: Extract<ReturnType<typeof fitOffer>, { ok: true }> } | undefined;
   const seen = new Set<string>();
   const held = s.change?.kind === "add" && !s.change.offerLost ? s.change.offerId : undefined;
   for (const offer of offers) {
@@ -167,8 +168,7 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
       continue;
     }
     used = true;
-    if (plan.kind === "bootstrap") bootstrapOn(ctx, offer, fit);
-    else addOn(ctx, offer, fit);
+    chosen = { offer, fit };
   }
   if (!wanted && offers.length > 0) {
     log(ctx, "debug", "declining offers: not needed", { offers: idle.length, why: waitWhy(plan) });
@@ -181,6 +181,12 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
   }
   if (short.length + idle.length > 0) s.filtered = true;
   s.counters.offers_declined += short.length + idle.length;
+  // Declines go out before the launch: Mesos calls are sent in order, and an ACCEPT can be
+  // slow to answer on a large master, which would hold every other offer outstanding.
+  if (chosen !== undefined) {
+    if (plan.kind === "bootstrap") bootstrapOn(ctx, chosen.offer, chosen.fit);
+    else addOn(ctx, chosen.offer, chosen.fit);
+  }
 }
 
 function waitWhy(plan: ReturnType<typeof planNext>): string {

@@ -41,7 +41,7 @@ const bringUp: [string, number, Input, string[]][] = [
   ["the first member bootstraps a new cluster", 10, {
     type: "offers",
     offers: [offer(1), offer(2)],
-  }, ["launch etcd-1 new on a1", "decline 1 for 3600s"]],
+  }, ["decline 1 for 3600s", "launch etcd-1 new on a1"]],
   ["TASK_RUNNING is acknowledged and probed", 10, {
     type: "status",
     status: status(T1, "TASK_RUNNING", { agentId: "a1", uuid: true }),
@@ -55,7 +55,7 @@ const bringUp: [string, number, Input, string[]][] = [
   ["the used agent is skipped; etcd-2 is added as a learner first", 10, {
     type: "offers",
     offers: [offer(1), offer(2)],
-  }, ["addLearner etcd-2", "decline 1 for 3600s"]],
+  }, ["decline 1 for 3600s", "addLearner etcd-2"]],
   ["once added, the learner is launched with existing", 10, {
     type: "etcdResult",
     op: "addLearner",

@@ -207,7 +207,7 @@ for (const hostname of ["", "has space", "tab\there", "a/b", "é.example", "x".r
     h.connect();
     const bad = { ...offer(1), hostname };
     const fx = h.feed({ type: "offers", offers: [bad, offer(2)] });
-    assert.deepEqual(summarize(fx), ["launch etcd-1 new on a2", "decline 1 for 3600s"]);
+    assert.deepEqual(summarize(fx), ["decline 1 for 3600s", "launch etcd-1 new on a2"]);
     assert.ok(logs(fx, "declining offer: unusable hostname").length === 1);
   });
 }

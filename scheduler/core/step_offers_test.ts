@@ -19,12 +19,12 @@ const misfits: [string, Offer[], string[]][] = [
   ]],
   ["one port is not enough", [offer(1, { ports: [[31000, 31000]] })], ["decline 1 for 15s"]],
   ["a fitting offer after a misfit is used", [offer(1, { cpus: 0.5 }), offer(2)], [
-    "launch etcd-1 new on a2",
     "decline 1 for 15s",
+    "launch etcd-1 new on a2",
   ]],
   ["only one offer is used; the rest are declined as not needed", [offer(1), offer(2)], [
-    "launch etcd-1 new on a1",
     "decline 1 for 3600s",
+    "launch etcd-1 new on a1",
   ]],
   ["exactly limits plus the executor share fits", [offer(1, { cpus: 1.1, mem: 288, disk: 512 })], [
     "launch etcd-1 new on a1",
@@ -72,7 +72,7 @@ Deno.test("offers: placement by hostname keeps members on distinct hosts", () =>
   settle(h, w, [...h.connect(), ...h.feed({ type: "offers", offers: [offer(1)] })]);
   const sameHost = { ...offer(2), hostname: "h1" };
   const fx = h.feed({ type: "offers", offers: [sameHost, offer(3)] });
-  assert.deepEqual(summarize(fx), ["addLearner etcd-2", "decline 1 for 3600s"]);
+  assert.deepEqual(summarize(fx), ["decline 1 for 3600s", "addLearner etcd-2"]);
   assert.equal(h.state.change?.kind === "add" && h.state.change.launch?.agentId, "a3");
 });
 
