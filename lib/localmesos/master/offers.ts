@@ -24,15 +24,17 @@ export function refuseSeconds(filters: Plain | undefined): number {
 }
 
 interface Filter {
-  agentId: string;
   resources: Resource[];
   /** ms since the epoch */
   expiresAt: number;
 }
 
-/** Per-framework offer filters. */
+/**
+ * Per-framework offer filters, indexed by agent so that the allocator's check of one
+ * agent costs O(filters on that agent), not O(all filters) (10,000 declined agents).
+ */
 export class OfferFilters {
-  #byFramework = new Map<string, Filter[]>();
+  #byFramework = new Map<string, Map<string, Filter[]>>();
 
   /**
    * Refuses `resources` of `agentId` to `frameworkId` for `seconds`. Returns the expiry
@@ -47,16 +49,23 @@ export class OfferFilters {
   ): number | undefined {
     if (!(seconds > 0) || isEmptyResources(resources)) return undefined;
     const expiresAt = nowMs + seconds * 1000;
-    const list = this.#byFramework.get(frameworkId) ?? [];
-    list.push({ agentId, resources, expiresAt });
-    this.#byFramework.set(frameworkId, list);
+    let agents = this.#byFramework.get(frameworkId);
+    if (agents === undefined) this.#byFramework.set(frameworkId, agents = new Map());
+    const list = agents.get(agentId) ?? [];
+    list.push({ resources, expiresAt });
+    agents.set(agentId, list);
     return expiresAt;
   }
 
   /** True when an unexpired filter covers all of `resources` (Mesos' subset rule). */
   isFiltered(frameworkId: string, agentId: string, resources: Resource[], nowMs: number): boolean {
-    const list = this.#prune(frameworkId, nowMs);
-    return list.some((f) => f.agentId === agentId && containsResources(f.resources, resources));
+    const agents = this.#byFramework.get(frameworkId);
+    const list = agents?.get(agentId);
+    if (agents === undefined || list === undefined) return false;
+    const live = list.filter((f) => f.expiresAt > nowMs);
+    if (live.length === 0) agents.delete(agentId);
+    else if (live.length !== list.length) agents.set(agentId, live);
+    return live.some((f) => containsResources(f.resources, resources));
   }
 
   /** Drops every filter of `frameworkId` (REVIVE, removal). */
@@ -66,21 +75,16 @@ export class OfferFilters {
 
   /** Drops every filter on `agentId` (agent removed). */
   clearAgent(agentId: string): void {
-    for (const [id, list] of this.#byFramework) {
-      this.#byFramework.set(id, list.filter((f) => f.agentId !== agentId));
-    }
+    for (const agents of this.#byFramework.values()) agents.delete(agentId);
   }
 
   /** How many unexpired filters `frameworkId` has. */
   count(frameworkId: string, nowMs: number): number {
-    return this.#prune(frameworkId, nowMs).length;
-  }
-
-  #prune(frameworkId: string, nowMs: number): Filter[] {
-    const list = (this.#byFramework.get(frameworkId) ?? []).filter((f) => f.expiresAt > nowMs);
-    if (list.length === 0) this.#byFramework.delete(frameworkId);
-    else this.#byFramework.set(frameworkId, list);
-    return list;
+    let n = 0;
+    for (const list of this.#byFramework.get(frameworkId)?.values() ?? []) {
+      for (const f of list) if (f.expiresAt > nowMs) n++;
+    }
+    return n;
   }
 }
 
