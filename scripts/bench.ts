@@ -16,14 +16,16 @@ import { coldStart, measureBareEtcd, repairOnce } from "./bench_lifecycle.ts";
 import { formatTable, scenario, type ScenarioResult, summarize } from "./bench_stats.ts";
 import { type FootprintResult, formatFootprint, measureFootprint } from "./bench/footprint.ts";
 import { formatStorm, offerStorms, type OfferStormSummary } from "./bench/offer_storm.ts";
+import { benchFailover } from "./bench_failover.ts";
 
 const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--sizes 3,5] [--parts LIST]
   --quick        fewer samples (floor 5, cold starts 1 each, repairs 3, replacements 1;
                  default 9, 3, 5, 3)
   --json FILE    also write the figures as JSON
   --sizes LIST   cluster sizes to cold-start (default 3,5; repairs run on the first)
-  --parts LIST   of lifecycle,footprint,storm (default all; footprint runs on lifecycle's
-                 first cluster, right after its cold start)
+  --parts LIST   of lifecycle,footprint,storm,failover (default all; footprint runs on
+                 lifecycle's first cluster, right after its cold start; failover: quorum
+                 loss, scheduler restart, master failover, 2 samples each quick, else 3)
   --storm-agents N  simulated agents of the offer storm (default 10000)
 `;
 
@@ -49,7 +51,7 @@ function parse(args: string[]) {
       quick: { type: "boolean" },
       json: { type: "string" },
       sizes: { type: "string" },
-      parts: { type: "string", default: "lifecycle,footprint,storm" },
+      parts: { type: "string", default: "lifecycle,footprint,storm,failover" },
       "storm-agents": { type: "string", default: "10000" },
       help: { type: "boolean", short: "h" },
     },
@@ -63,7 +65,7 @@ function parse(args: string[]) {
   });
   const parts = new Set(values.parts.split(","));
   for (const p of parts) {
-    if (!["lifecycle", "footprint", "storm"].includes(p)) {
+    if (!["lifecycle", "footprint", "storm", "failover"].includes(p)) {
       throw new RangeError(`Unknown part "${p}" in --parts "${values.parts}"`);
     }
   }
@@ -169,6 +171,16 @@ async function main(args: string[]): Promise<number> {
         floor.median,
       ),
     );
+  }
+  if (opts.parts.has("failover")) {
+    const n = opts.quick ? 2 : 3;
+    const failover = await benchFailover(
+      { quorumLoss: n, restart: n, masterFailover: n },
+      floor.median,
+      log,
+    );
+    rows.push(...failover.rows);
+    leftovers += failover.leftovers;
   }
   const storm: OfferStormSummary | undefined = opts.parts.has("storm")
     ? await offerStorms({
