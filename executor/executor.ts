@@ -43,6 +43,12 @@ export interface ExecutorPorts {
   waitHealthy(clientUrl: string, signal: AbortSignal): Promise<boolean>;
   clock: Clock;
   logger?: Logger;
+  /**
+   * True when etcd's write-ahead log under `dataDir` holds at least one `.wal` file. A
+   * reseed (`--force-new-cluster`) of a data dir without one would start a new, empty
+   * cluster that looks healthy: the order is refused instead. Absent: not checked.
+   */
+  hasWal?(dataDir: string): boolean;
 }
 
 /** Settings of {@linkcode EtcdExecutor}. */
@@ -232,7 +238,7 @@ export class EtcdExecutor {
     let proc: EtcdProcess;
     try {
       const args = etcdArgv(task.config, {
-        dataDir: `${this.#sandbox}/etcd_data`,
+        dataDir: this.#dataDir,
         listenHost: defaultListenHost(task.config.host),
         forceNewCluster: task.forceNewCluster,
         extraArgs: this.#extraArgs,
@@ -368,6 +374,10 @@ export class EtcdExecutor {
     this.#serial(() => this.#order(order));
   }
 
+  get #dataDir(): string {
+    return `${this.#sandbox}/etcd_data`;
+  }
+
   async #order(order: MaintenanceOrder): Promise<void> {
     const task = this.#task;
     if (!task || task.phase === "terminal" || task.phase === "killing") {
@@ -396,6 +406,20 @@ export class EtcdExecutor {
     if (task.pendingOrder) {
       this.#report(task, task.pendingOrder, false, "stopped", `superseded by ${order.op}`);
       task.pendingOrder = undefined;
+    }
+    if (order.op === "reseed" && this.#ports.hasWal?.(this.#dataDir) === false) {
+      this.#log.error("refusing to reseed from a data dir without a write-ahead log", {
+        task: task.id,
+        dataDir: this.#dataDir,
+      });
+      this.#report(
+        task,
+        order,
+        false,
+        task.proc ? "running" : "stopped",
+        `refused: ${this.#dataDir} has no etcd write-ahead log; seeding it would start an empty cluster`,
+      );
+      return;
     }
     this.#log.info("maintenance order", { task: task.id, op: order.op, id: order.id });
     this.#quiesce(task);

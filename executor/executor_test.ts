@@ -50,7 +50,9 @@ class FakeProcess implements EtcdProcess {
   }
 }
 
-function harness(options: { launchTimeoutMs?: number; spawnError?: Error } = {}) {
+function harness(
+  options: { launchTimeoutMs?: number; spawnError?: Error; hasWal?: boolean } = {},
+) {
   const clock = new FakeClock(1_000_000);
   const updates: StatusReport[] = [];
   const messages: Uint8Array[] = [];
@@ -71,6 +73,7 @@ function harness(options: { launchTimeoutMs?: number; spawnError?: Error } = {})
         signal.addEventListener("abort", () => resolve(false));
       }),
     clock,
+    hasWal: () => options.hasWal ?? true,
   }, {
     sandbox: "/sandbox",
     launchTimeoutMs: options.launchTimeoutMs ?? 10_000,
@@ -372,4 +375,17 @@ Deno.test("defaultListenHost() binds IP literals, maps localhost, and widens nam
   assert.equal(defaultListenHost("localhost"), "127.0.0.1");
   assert.equal(defaultListenHost("[::1]"), "::1");
   assert.equal(defaultListenHost("agent-1.example"), "0.0.0.0");
+});
+
+Deno.test("a reseed of a data dir without a write-ahead log is refused, etcd untouched", async () => {
+  const h = harness({ hasWal: false });
+  h.executor.handle(good());
+  await h.healthy();
+  h.executor.handle(message({ op: "reseed", id: "r2" }));
+  await settle();
+  assert.equal(h.procs.length, 1, "no forced new cluster was started");
+  assert.deepEqual(h.procs[0]!.stops, [], "the running etcd was not stopped");
+  const outcome = parseMaintenanceOutcome(h.messages.at(-1)!);
+  assert.equal(outcome.ok, false);
+  assert.match(outcome.message, /no etcd write-ahead log/);
 });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { walPresent } from "./wal.ts";
 import { createLogger, levelFromVerbosity, type Logger } from "../lib/log.ts";
 import { createExecutorClient, type ExecutorClient } from "../lib/mesos/executor_client.ts";
 import type { TaskStatus } from "../lib/mesos/types.ts";
@@ -114,6 +115,7 @@ export async function runExecutor(
       }),
     clock: systemClock,
     logger: log,
+    hasWal: walPresent,
   }, {
     sandbox,
     launchTimeoutMs: config.launchTimeoutMs,

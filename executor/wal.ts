@@ -1,0 +1,13 @@
+/** Whether an etcd data dir holds a write-ahead log (guards reseeds; see executor.ts). */
+
+/** True when `<dataDir>/member/wal` contains at least one `.wal` file. */
+export function walPresent(dataDir: string): boolean {
+  try {
+    for (const entry of Deno.readDirSync(`${dataDir}/member/wal`)) {
+      if (entry.isFile && entry.name.endsWith(".wal")) return true;
+    }
+  } catch {
+    // No wal directory at all.
+  }
+  return false;
+}
