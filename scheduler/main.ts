@@ -339,6 +339,7 @@ async function wire(
     executor: { command: executorCommand({ ...uris, args: executorArgs(c) }) },
     core: coreOptionsOf(c),
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
+    newFramework: frameworkId === undefined,
     logger: log,
   });
   the.shell = shell;

@@ -56,6 +56,11 @@ export interface SchedulerShellOptions {
    * (see {@linkcode ReconcileTracker}).
    */
   reconcile?: { settleMs?: number; maxWaitMs?: number; retry?: { minMs?: number; maxMs?: number } };
+  /**
+   * True when the framework had no id before this run: the master cannot know any task of
+   * it, so the first reconciliation is finished at once instead of waiting for silence.
+   */
+  newFramework?: boolean;
   /** Deadline of each probe call; default 5000 ms. */
   probeTimeoutMs?: number;
   /** A `tick` at least this often, whatever timers the core armed; default 5000 ms. */
@@ -108,6 +113,7 @@ class Shell implements SchedulerShell {
   #timer: number | undefined;
   #ticker: number | undefined;
   #stopped = false;
+  #connectedBefore = false;
   #requests = 0;
   readonly #replies = new Map<number, (decision: ReseedDecision) => void>();
 
@@ -234,6 +240,10 @@ class Shell implements SchedulerShell {
   #onNotice(notice: SchedulerNotice): void {
     if (notice.type === "connected") {
       this.push({ type: "subscribed", frameworkId: notice.frameworkId });
+      if (this.#opts.newFramework && !this.#connectedBefore) {
+        this.push({ type: "reconcileDone" });
+      }
+      this.#connectedBefore = true;
     } else if (notice.type === "disconnected") {
       this.#tracker.cancel();
       this.push({ type: "disconnected", reason: notice.reason });

@@ -69,7 +69,9 @@ class FakeEtcd {
   }
 }
 
-function setup(overrides: { persist?: (id: string) => Promise<void> } = {}) {
+function setup(
+  overrides: { persist?: (id: string) => Promise<void>; newFramework?: boolean } = {},
+) {
   const clock = new FakeClock(1_000_000);
   const client = new FakeClient();
   const etcd = new FakeEtcd();
@@ -93,6 +95,7 @@ function setup(overrides: { persist?: (id: string) => Promise<void> } = {}) {
     logger,
     reconcile: { settleMs: 1000, maxWaitMs: 10_000 },
     tickMs: 60_000,
+    newFramework: overrides.newFramework,
   });
   const running = shell.run();
   return { clock, client, etcd, logger, persisted, shell, running };
@@ -142,6 +145,21 @@ Deno.test("shell: SUBSCRIBED persists the id and reconciles; an offer then launc
     const config = decodeMemberConfig(task.data);
     assert.equal(config.clusterState, "new");
     assert.deepEqual(accept.accept!.offer_ids, [o.id]);
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: a brand-new framework is mutable at its first SUBSCRIBED; a re-subscription reconciles", async () => {
+  const t = setup({ newFramework: true });
+  try {
+    connected(t.client);
+    await flush();
+    assert.equal(t.shell.stats().mutable, 1, "nothing to reconcile for a new framework");
+    t.client.notices.push({ type: "disconnected", reason: "test" });
+    connected(t.client);
+    await flush();
+    assert.equal(t.shell.stats().mutable, 0, "a re-subscription waits for reconciliation");
   } finally {
     await finish(t);
   }
