@@ -7,14 +7,12 @@
  * @module
  */
 import { createLogger, type Logger } from "../lib/log.ts";
-import { ensureExecutorArtifact } from "../lib/localcluster/executor_artifact.ts";
 import { killAll, processesUnder } from "../lib/localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../lib/localcluster/ports.ts";
-import { type LocalMesos, startLocalMesos } from "../lib/localmesos/cluster.ts";
+import { freePort } from "../lib/localcluster/ports.ts";
+import type { LocalMesos } from "../lib/localmesos/cluster.ts";
 import type { MasterOptions } from "../lib/localmesos/master/master.ts";
+import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import { AdminApi, SchedulerProcess } from "./scheduler_harness.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Options of {@linkcode startEphemeralCluster}. */
 export interface EphemeralClusterOptions {
@@ -52,36 +50,25 @@ export async function startEphemeralCluster(
   const work = await Deno.realPath(
     await Deno.makeTempDir({ prefix: `etcd-mesos-${options.name}-` }),
   );
-  const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
-  const base = freePortBlock(20 * options.agents);
-  const mesos = await startLocalMesos({
-    masters: 1,
+  const artifact = await testExecutorArtifact(log);
+  const { mesos } = await startTestMesos({
+    name: options.name,
+    work,
     agents: options.agents,
-    port: 0,
-    workDir: `${work}/mesos`,
-    agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 19}]`,
-    logger: createLogger({ level: "warn", fields: { test: options.name, part: "localmesos" } }),
-    masterOptions: { heartbeatSeconds: 2, ...options.masterOptions },
+    masterOptions: options.masterOptions,
   });
   const adminPort = freePort();
   const schedulerLog = `${work}/scheduler.log`;
-  const scheduler = new SchedulerProcess([
-    `--master=${mesos.masterSpec}`,
-    "--ephemeral",
-    `--cluster-size=${options.clusterSize}`,
-    `--admin-port=${adminPort}`,
-    "--artifact-port=0",
-    "--address=127.0.0.1",
-    `--executor-bin=${artifact.tar}`,
-    "--etcd-bin=/usr/bin/etcd",
-    "--health-interval=1s",
-    "--member-grace-period=10s",
-    "--destructive-interval=5s",
-    "--sandbox-cpu-limit=0.5",
-    "--sandbox-mem-limit=256",
-    "--sandbox-disk-limit=256",
-    ...(options.schedulerArgs ?? []),
-  ], schedulerLog);
+  const scheduler = new SchedulerProcess(
+    schedulerFlags({
+      masterSpec: mesos.masterSpec,
+      adminPort,
+      artifact,
+      clusterSize: options.clusterSize,
+      extra: options.schedulerArgs,
+    }),
+    schedulerLog,
+  );
   const schedulerTail = async (chars = 8000) =>
     (await Deno.readTextFile(schedulerLog).catch(() => "")).slice(-chars);
   return {

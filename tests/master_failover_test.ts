@@ -16,10 +16,9 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { startLocalMesos } from "../lib/localmesos/cluster.ts";
 import { ZkClient } from "../lib/zk/client.ts";
 import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
-import { buildArtifact } from "../scripts/artifact.ts";
+import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import {
   AdminApi,
   endpointsOf,
@@ -33,7 +32,6 @@ import {
 } from "./scheduler_harness.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const KEY = "failover/key";
 
 /** How often `msg` appears in the scheduler's log so far. */
@@ -69,42 +67,28 @@ Deno.test("the scheduler survives the leading master's death and a ZooKeeper res
   try {
     const zk = await startZooKeeper();
     cleanup.push(() => zk.stop());
-    const artifact = await buildArtifact({
-      entry: `${ROOT}executor/main.ts`,
-      name: "etcd-mesos-executor",
-      outDir: `${work}/dist`,
-    });
-    const base = 20000 + 300 * Math.floor(Math.random() * 60);
-    const mesos = await startLocalMesos({
+    const artifact = await testExecutorArtifact(log);
+    const { mesos } = await startTestMesos({
+      name: "master-failover",
+      work,
       masters: 2,
       agents: 3,
-      port: 0,
-      zk: `zk://${zk.url}/mesos`,
-      workDir: `${work}/mesos`,
-      agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 99}]`,
-      logger: createLogger({ level: "warn", fields: { test: "localmesos" } }),
-      masterOptions: { heartbeatSeconds: 2 },
+      zkUrl: zk.url,
     });
     cleanup.push(() => mesos.stop());
     mark("zookeeper, artifact and two masters up");
 
     const adminPort = freePort();
-    scheduler = new SchedulerProcess([
-      `--master=${mesos.masterSpec}`,
-      `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
-      "--cluster-size=3",
-      `--admin-port=${adminPort}`,
-      `--artifact-port=${freePort()}`,
-      "--address=127.0.0.1",
-      `--executor-uri=${artifact.tarball}`,
-      "--etcd-bin=/usr/bin/etcd",
-      "--health-interval=1s",
-      "--member-grace-period=10s",
-      "--destructive-interval=5s",
-      "--sandbox-cpu-limit=0.5",
-      "--sandbox-mem-limit=256",
-      "--sandbox-disk-limit=256",
-    ], schedulerLog);
+    scheduler = new SchedulerProcess(
+      schedulerFlags({
+        masterSpec: mesos.masterSpec,
+        zkUrl: zk.url,
+        adminPort,
+        artifact,
+        clusterSize: 3,
+      }),
+      schedulerLog,
+    );
     const admin = new AdminApi(adminPort);
 
     // 1. Bring-up.

@@ -13,10 +13,9 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { startLocalMesos } from "../lib/localmesos/cluster.ts";
 import { mesosDnsRecords, srvPorts } from "../lib/mesos_dns.ts";
 import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
-import { buildArtifact } from "../scripts/artifact.ts";
+import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
 import {
   AdminApi,
@@ -99,42 +98,22 @@ Deno.test("proxies follow a member replacement, and Mesos-DNS names give the mem
   try {
     const zk = await startZooKeeper();
     cleanup.push(() => zk.stop());
-    const artifact = await buildArtifact({
-      entry: `${ROOT}executor/main.ts`,
-      name: "etcd-mesos-executor",
-      outDir: `${work}/dist`,
-    });
-    mark("zookeeper up, executor artifact built");
-    const base = 20000 + 300 * Math.floor(Math.random() * 60);
-    const mesos = await startLocalMesos({
-      masters: 1,
-      agents: 4,
-      port: 0,
-      zk: `zk://${zk.url}/mesos`,
-      workDir: `${work}/mesos`,
-      agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 99}]`,
-      logger: createLogger({ level: "warn", fields: { test: "localmesos" } }),
-      masterOptions: { heartbeatSeconds: 2 },
-    });
+    const artifact = await testExecutorArtifact(log);
+    mark("zookeeper up, executor artifact ready");
+    const { mesos } = await startTestMesos({ name: "proxy-e2e", work, agents: 4, zkUrl: zk.url });
     cleanup.push(() => mesos.stop());
     const adminPort = freePort();
-    scheduler = new SchedulerProcess([
-      `--master=${mesos.masterSpec}`,
-      `--framework-name=${FRAMEWORK}`,
-      `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
-      "--cluster-size=3",
-      `--admin-port=${adminPort}`,
-      `--artifact-port=${freePort()}`,
-      "--address=127.0.0.1",
-      `--executor-uri=${artifact.tarball}`,
-      "--etcd-bin=/usr/bin/etcd",
-      "--health-interval=1s",
-      "--member-grace-period=10s",
-      "--destructive-interval=5s",
-      "--sandbox-cpu-limit=0.5",
-      "--sandbox-mem-limit=256",
-      "--sandbox-disk-limit=256",
-    ], `${work}/scheduler.log`);
+    scheduler = new SchedulerProcess(
+      schedulerFlags({
+        masterSpec: mesos.masterSpec,
+        zkUrl: zk.url,
+        adminPort,
+        artifact,
+        clusterSize: 3,
+        extra: [`--framework-name=${FRAMEWORK}`],
+      }),
+      `${work}/scheduler.log`,
+    );
     const admin = new AdminApi(adminPort);
     const members = await admin.waitHealthy(3, 90_000);
     mark("3 members healthy");

@@ -13,11 +13,10 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { ensureExecutorArtifact } from "../lib/localcluster/executor_artifact.ts";
 import { killAll, processesUnder } from "../lib/localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../lib/localcluster/ports.ts";
-import { startLocalMesos } from "../lib/localmesos/cluster.ts";
+import { freePort } from "../lib/localcluster/ports.ts";
 import { startZooKeeper } from "../lib/zk/test_server.ts";
+import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import {
   AdminApi,
   endpointsOf,
@@ -28,7 +27,6 @@ import {
   writeKey,
 } from "./scheduler_harness.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const KEY = "reseed-admin/key";
 const TOKEN = "reseed-admin-token";
 
@@ -51,40 +49,31 @@ Deno.test("reseed with --auto-reseed=false happens only on POST /reseed with the
   try {
     const zk = await startZooKeeper();
     cleanup.push(() => zk.stop());
-    const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
-    const base = freePortBlock(60);
-    const mesos = await startLocalMesos({
-      masters: 1,
+    const artifact = await testExecutorArtifact(log);
+    const { mesos } = await startTestMesos({
+      name: "reseed-admin",
+      work,
       agents: 3,
-      port: 0,
-      zk: `zk://${zk.url}/mesos`,
-      workDir: `${work}/mesos`,
-      agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 19}]`,
-      logger: createLogger({ level: "warn", fields: { test: "reseed-admin", part: "localmesos" } }),
-      masterOptions: { heartbeatSeconds: 2 },
+      zkUrl: zk.url,
     });
     cleanup.push(() => mesos.stop());
     mark("zookeeper and local mesos up");
-    scheduler = new SchedulerProcess([
-      `--master=${mesos.masterSpec}`,
-      `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
-      "--framework-name=reseed-admin",
-      "--cluster-size=3",
-      `--admin-port=${adminPort}`,
-      `--admin-token=${TOKEN}`,
-      "--artifact-port=0",
-      "--address=127.0.0.1",
-      `--executor-bin=${artifact.tar}`,
-      "--etcd-bin=/usr/bin/etcd",
-      "--health-interval=1s",
-      "--member-grace-period=10s",
-      "--destructive-interval=5s",
-      "--reseed-timeout=3s",
-      "--auto-reseed=false",
-      "--sandbox-cpu-limit=0.5",
-      "--sandbox-mem-limit=256",
-      "--sandbox-disk-limit=256",
-    ], schedulerLog);
+    scheduler = new SchedulerProcess(
+      schedulerFlags({
+        masterSpec: mesos.masterSpec,
+        zkUrl: zk.url,
+        adminPort,
+        artifact,
+        clusterSize: 3,
+        extra: [
+          "--framework-name=reseed-admin",
+          `--admin-token=${TOKEN}`,
+          "--reseed-timeout=3s",
+          "--auto-reseed=false",
+        ],
+      }),
+      schedulerLog,
+    );
     const admin = new AdminApi(adminPort);
 
     const members = await admin.waitHealthy(3, 90_000);

@@ -10,9 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { startLocalMesos } from "../lib/localmesos/cluster.ts";
 import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
-import { buildArtifact } from "../scripts/artifact.ts";
+import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import {
   AdminApi,
   endpointsOf,
@@ -25,7 +24,6 @@ import {
   writeKey,
 } from "./scheduler_harness.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const KEY = "bringup/key";
 
 Deno.test("scheduler brings up 3 etcd members on the local Mesos and heals after kill -9 of one", async () => {
@@ -40,46 +38,23 @@ Deno.test("scheduler brings up 3 etcd members on the local Mesos and heals after
     const zk = await startZooKeeper();
     cleanup.push(() => zk.stop());
     mark("zookeeper up");
-    const artifact = await buildArtifact({
-      entry: `${ROOT}executor/main.ts`,
-      name: "etcd-mesos-executor",
-      outDir: `${work}/dist`,
-    });
-    mark("executor artifact built");
-    // A port slice of our own, so parallel tests on this machine do not collide.
-    const base = 20000 + 300 * Math.floor(Math.random() * 60);
-    const mesos = await startLocalMesos({
-      masters: 1,
-      agents: 3,
-      port: 0,
-      // The master registers in ZooKeeper; the scheduler finds it there (zk:// --master).
-      zk: `zk://${zk.url}/mesos`,
-      workDir: `${work}/mesos`,
-      agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 99}]`,
-      logger: createLogger({ level: "warn", fields: { test: "localmesos" } }),
-      masterOptions: { heartbeatSeconds: 2 },
-    });
+    const artifact = await testExecutorArtifact(log);
+    mark("executor artifact ready");
+    // The master registers in ZooKeeper; the scheduler finds it there (zk:// --master).
+    const { mesos } = await startTestMesos({ name: "bringup", work, agents: 3, zkUrl: zk.url });
     cleanup.push(() => mesos.stop());
     mark("local mesos up");
     assert.match(mesos.masterSpec, /^zk:\/\//);
 
     const adminPort = freePort();
-    const args = [
-      `--master=${mesos.masterSpec}`,
-      `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
-      "--cluster-size=3",
-      `--admin-port=${adminPort}`,
-      `--artifact-port=${freePort()}`,
-      "--address=127.0.0.1",
-      `--executor-uri=${artifact.tarball}`,
-      "--etcd-bin=/usr/bin/etcd",
-      "--health-interval=1s",
-      "--member-grace-period=10s",
-      "--destructive-interval=5s",
-      "--sandbox-cpu-limit=0.5",
-      "--sandbox-mem-limit=256",
-      "--sandbox-disk-limit=256",
-    ];
+    const args = schedulerFlags({
+      masterSpec: mesos.masterSpec,
+      zkUrl: zk.url,
+      adminPort,
+      artifact,
+      clusterSize: 3,
+      executorUri: true,
+    });
     scheduler = new SchedulerProcess(args, schedulerLog);
     const admin = new AdminApi(adminPort);
 

@@ -17,9 +17,8 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { startLocalMesos } from "../lib/localmesos/cluster.ts";
 import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
-import { buildArtifact } from "../scripts/artifact.ts";
+import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
 import {
   AdminApi,
@@ -33,7 +32,6 @@ import {
   writeKey,
 } from "./scheduler_harness.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const KEY = "standby/key";
 
 async function pidsByMember(
@@ -60,43 +58,24 @@ Deno.test("a standby scheduler takes over from a killed leader, and a restarted 
   try {
     const zk = await startZooKeeper();
     cleanup.push(() => zk.stop());
-    const artifact = await buildArtifact({
-      entry: `${ROOT}executor/main.ts`,
-      name: "etcd-mesos-executor",
-      outDir: `${work}/dist`,
-    });
-    const base = 20000 + 300 * Math.floor(Math.random() * 60);
-    const mesos = await startLocalMesos({
-      masters: 1,
-      agents: 3,
-      port: 0,
-      zk: `zk://${zk.url}/mesos`,
-      workDir: `${work}/mesos`,
-      agentResources: `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + 99}]`,
-      logger: createLogger({ level: "warn", fields: { test: "localmesos" } }),
-      masterOptions: { heartbeatSeconds: 2 },
-    });
+    const artifact = await testExecutorArtifact(log);
+    const { mesos } = await startTestMesos({ name: "standby", work, agents: 3, zkUrl: zk.url });
     cleanup.push(() => mesos.stop());
     mark("zookeeper, artifact and local mesos up");
 
     const start = (name: keyof typeof logs) => {
       const adminPort = freePort();
-      const p = new SchedulerProcess([
-        `--master=${mesos.masterSpec}`,
-        `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
-        "--cluster-size=3",
-        `--admin-port=${adminPort}`,
-        `--artifact-port=${freePort()}`,
-        "--address=127.0.0.1",
-        `--executor-uri=${artifact.tarball}`,
-        "--etcd-bin=/usr/bin/etcd",
-        "--health-interval=1s",
-        "--member-grace-period=5s",
-        "--destructive-interval=3s",
-        "--sandbox-cpu-limit=0.5",
-        "--sandbox-mem-limit=256",
-        "--sandbox-disk-limit=256",
-      ], logs[name]);
+      const p = new SchedulerProcess(
+        schedulerFlags({
+          masterSpec: mesos.masterSpec,
+          zkUrl: zk.url,
+          adminPort,
+          artifact,
+          clusterSize: 3,
+          extra: ["--member-grace-period=5s", "--destructive-interval=3s"],
+        }),
+        logs[name],
+      );
       running.add(p);
       return { process: p, admin: new AdminApi(adminPort), id: `127.0.0.1:${adminPort}` };
     };

@@ -7,22 +7,21 @@
  * @module
  */
 import { createLogger, type Logger } from "../../lib/log.ts";
-import { ensureExecutorArtifact } from "../../lib/localcluster/executor_artifact.ts";
 import { killAll, processesUnder } from "../../lib/localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../../lib/localcluster/ports.ts";
-import {
-  type LocalMesos,
-  resourcesForAgent,
-  startLocalMesos,
-} from "../../lib/localmesos/cluster.ts";
+import { freePort } from "../../lib/localcluster/ports.ts";
+import { type LocalMesos, resourcesForAgent } from "../../lib/localmesos/cluster.ts";
 import { createLocalAgent, type LocalAgent } from "../../lib/localmesos/agent/agent.ts";
 import { createLocalMaster, type LocalMaster } from "../../lib/localmesos/master/master.ts";
 import { createMasterDetector, type MasterDetector } from "../../lib/mesos/master_detector.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../../lib/zk/test_server.ts";
+import {
+  schedulerFlags,
+  startTestMesos,
+  testExecutorArtifact,
+  type TestMesos,
+} from "../../tests/e2e_env.ts";
 import { AdminApi, SchedulerProcess } from "../../tests/scheduler_harness.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const PORTS_PER_AGENT = 20;
 const MAX_AGENTS = 16;
 /**
  * Masters' options: agents stopped by a fault never come back, so a newly elected master
@@ -168,44 +167,33 @@ export async function startChaosEnvironment(
 ): Promise<ChaosEnvironment> {
   const log = options.logger;
   const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "etcd-mesos-chaos-" }));
-  const artifact = await ensureExecutorArtifact({ root: ROOT, logger: log });
+  const artifact = await testExecutorArtifact(log);
   const zk = await startZooKeeper();
-  const base = freePortBlock(PORTS_PER_AGENT * MAX_AGENTS);
-  const resources = `cpus:4;mem:4096;disk:20000;ports:[${base}-${base + PORTS_PER_AGENT - 1}]`;
-  let mesos: LocalMesos;
+  let started: TestMesos;
   try {
-    mesos = await startLocalMesos({
+    started = await startTestMesos({
+      name: "chaos",
+      work,
       masters: 2,
       agents: options.agents ?? options.members + 1,
-      port: 0,
-      zk: `zk://${zk.url}/mesos`,
-      workDir: `${work}/mesos`,
-      agentResources: resources,
-      logger: createLogger({ level: "warn", fields: { part: "localmesos" } }),
+      zkUrl: zk.url,
       masterOptions: MASTER_OPTIONS,
+      portSlots: MAX_AGENTS,
     });
   } catch (e) {
     await zk.stop();
     throw e;
   }
+  const { mesos, resources } = started;
   const adminPort = freePort();
-  const schedulerArgs = [
-    `--master=${mesos.masterSpec}`,
-    `--zk-framework-persist=zk://${zk.url}/etcd-mesos`,
-    `--cluster-size=${options.members}`,
-    `--admin-port=${adminPort}`,
-    "--artifact-port=0",
-    "--address=127.0.0.1",
-    `--executor-bin=${artifact.tar}`,
-    "--etcd-bin=/usr/bin/etcd",
-    "--health-interval=1s",
-    "--member-grace-period=10s",
-    "--destructive-interval=5s",
-    "--reseed-timeout=5s",
-    "--sandbox-cpu-limit=0.5",
-    "--sandbox-mem-limit=256",
-    "--sandbox-disk-limit=256",
-  ];
+  const schedulerArgs = schedulerFlags({
+    masterSpec: mesos.masterSpec,
+    zkUrl: zk.url,
+    adminPort,
+    artifact,
+    clusterSize: options.members,
+    extra: ["--reseed-timeout=5s"],
+  });
   return new ChaosEnvironment({
     work,
     zk,
