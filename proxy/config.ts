@@ -7,7 +7,14 @@
  * @module
  */
 import { parseZkUrl } from "../lib/zk/url.ts";
-import { badValue, parseBool, parseDuration, parseIntIn, tokenize } from "../scheduler/flags.ts";
+import {
+  badValue,
+  type FlagSpec,
+  loggingFlagSpecs,
+  parseBool,
+  parseDuration,
+  tokenize,
+} from "../scheduler/flags.ts";
 
 export { ConfigError } from "../scheduler/flags.ts";
 
@@ -39,14 +46,7 @@ export interface ProxyConfig {
 }
 
 /** One proxy flag (also rendered into the README's flag table). */
-export interface ProxySpec {
-  name: string;
-  def: string;
-  help: string;
-  env?: string[];
-  bool?: boolean;
-  apply: (c: ProxyConfig, value: string, flag: string) => void;
-}
+export type ProxySpec = FlagSpec<ProxyConfig>;
 
 type Env = Record<string, string | undefined>;
 
@@ -191,20 +191,7 @@ export const PROXY_SPECS: ProxySpec[] = [
       c.pollIntervalMs = ms;
     },
   },
-  {
-    name: "v",
-    def: "0",
-    env: ["VERBOSITY"],
-    help: "log verbosity (glog style; 1 or more: debug)",
-    apply: (c, v, f) => c.verbosity = parseIntIn(f, v, 0, 10),
-  },
-  {
-    name: "log-json",
-    def: "false",
-    bool: true,
-    help: "log JSON lines instead of text",
-    apply: (c, v, f) => c.logJson = parseBool(f, v),
-  },
+  ...loggingFlagSpecs<ProxyConfig>(),
 ];
 
 const BY_NAME = new Map(PROXY_SPECS.map((s) => [s.name, s]));

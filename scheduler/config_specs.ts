@@ -7,18 +7,18 @@
 import { parseZkUrl } from "../lib/zk/url.ts";
 import type { Config } from "./config.ts";
 import type { Placement } from "./core/state.ts";
-import { badValue, parseBool, parseDuration, parseIntIn, parseNumber, parsePort } from "./flags.ts";
+import {
+  badValue,
+  type FlagSpec,
+  loggingFlagSpecs,
+  parseBool,
+  parseDuration,
+  parseNumber,
+  parsePort,
+} from "./flags.ts";
 
-/** One flag. */
-export interface Spec {
-  name: string;
-  /** Shown in usage as the default. */
-  def: string;
-  help: string;
-  env?: string[];
-  bool?: boolean;
-  apply: (c: Config, value: string, flag: string) => void;
-}
+/** One scheduler flag. */
+export type Spec = FlagSpec<Config>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -264,20 +264,7 @@ export const SPECS: Spec[] = [
     help: "FrameworkInfo.webui_url",
     apply: (c, v, f) => c.frameworkWebUri = anyUrl(f, v),
   },
-  {
-    name: "v",
-    def: "0",
-    env: ["VERBOSITY"],
-    help: "log verbosity (glog style; 1 or more: debug)",
-    apply: (c, v, f) => c.verbosity = parseIntIn(f, v, 0, 10),
-  },
-  {
-    name: "log-json",
-    def: "false",
-    bool: true,
-    help: "log JSON lines instead of text",
-    apply: (c, v, f) => c.logJson = parseBool(f, v),
-  },
+  ...loggingFlagSpecs<Config>(),
   {
     name: "logtostderr",
     def: "true",

@@ -157,3 +157,36 @@ export function parseDuration(flag: string, value: string, allowZero = false): n
 export function parsePort(flag: string, value: string): number {
   return parseIntIn(flag, value, 0, 65535);
 }
+
+/** One flag of a command line (also rendered into the README's flag tables). */
+export interface FlagSpec<C> {
+  name: string;
+  /** Shown in usage as the default. */
+  def: string;
+  help: string;
+  env?: string[];
+  bool?: boolean;
+  apply: (c: C, value: string, flag: string) => void;
+}
+
+/** `-v` and `--log-json`, shared by every program that logs. */
+export function loggingFlagSpecs<C extends { verbosity: number; logJson: boolean }>(): FlagSpec<
+  C
+>[] {
+  return [
+    {
+      name: "v",
+      def: "0",
+      env: ["VERBOSITY"],
+      help: "log verbosity (glog style; 1 or more: debug)",
+      apply: (c, v, f) => c.verbosity = parseIntIn(f, v, 0, 10),
+    },
+    {
+      name: "log-json",
+      def: "false",
+      bool: true,
+      help: "log JSON lines instead of text",
+      apply: (c, v, f) => c.logJson = parseBool(f, v),
+    },
+  ];
+}
