@@ -22,7 +22,7 @@ import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.
 import {
   AdminApi,
   endpointsOf,
-  etcdPids,
+  pidsByMember,
   pidsMentioning,
   readKey,
   SchedulerProcess,
@@ -30,7 +30,6 @@ import {
   until,
   writeKey,
 } from "./scheduler_harness.ts";
-import type { MemberView } from "../scheduler/core/views.ts";
 
 const KEY = "failover/key";
 
@@ -38,16 +37,6 @@ const KEY = "failover/key";
 async function logCount(file: string, msg: string): Promise<number> {
   const text = await Deno.readTextFile(file).catch(() => "");
   return text.split("\n").filter((l) => l.includes(` ${msg}`)).length;
-}
-
-/** Each member's etcd pid, by member name. */
-async function pidsByMember(
-  work: string,
-  members: MemberView[],
-): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const m of members) out[m.name] = await etcdPids(work, m.clientPort);
-  return out;
 }
 
 async function frameworksOf(masterUrl: string): Promise<{ id: string; active: boolean }[]> {

@@ -61,6 +61,16 @@ export async function etcdPids(work: string, port: number): Promise<number[]> {
   return out;
 }
 
+/** Each member's etcd pids, by member name (to prove no etcd was restarted). */
+export async function pidsByMember(
+  work: string,
+  members: MemberView[],
+): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const m of members) out[m.name] = await etcdPids(work, m.clientPort);
+  return out;
+}
+
 /** The scheduler's admin API. */
 export class AdminApi {
   readonly #base: string;

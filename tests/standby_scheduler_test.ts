@@ -19,11 +19,11 @@ import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
 import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
 import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
-import type { MemberView } from "../scheduler/core/views.ts";
 import {
   AdminApi,
   endpointsOf,
   etcdPids,
+  pidsByMember,
   pidsMentioning,
   readKey,
   SchedulerProcess,
@@ -33,15 +33,6 @@ import {
 } from "./scheduler_harness.ts";
 
 const KEY = "standby/key";
-
-async function pidsByMember(
-  work: string,
-  members: MemberView[],
-): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const m of members) out[m.name] = await etcdPids(work, m.clientPort);
-  return out;
-}
 
 Deno.test("a standby scheduler takes over from a killed leader, and a restarted scheduler finishes a replacement", async () => {
   const log = createLogger({ level: "info", fields: { test: "standby" } });
