@@ -19,6 +19,7 @@ import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.
 import type { MemberView } from "../scheduler/core/views.ts";
 import {
   AdminApi,
+  appendToLog,
   endpointsOf,
   pidsMentioning,
   readKey,
@@ -39,26 +40,12 @@ class ProxyProcess {
 
   constructor(args: readonly string[], listen: string, logFile: string) {
     this.listen = listen;
-    const file = Deno.openSync(logFile, { write: true, create: true, append: true });
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${ROOT}proxy/main.ts`, `--listen-client-urls=http://${listen}`, ...args],
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    // Chunk by chunk (pipeTo(file.writable) holds everything back until the process ends).
-    const stderr = this.#child.stderr;
-    this.#piping = (async () => {
-      try {
-        for await (const chunk of stderr) {
-          let rest = chunk;
-          while (rest.length > 0) rest = rest.subarray(file.writeSync(rest));
-        }
-      } catch {
-        // the process is gone
-      } finally {
-        file.close();
-      }
-    })();
+    this.#piping = appendToLog(this.#child.stderr, logFile);
   }
 
   /** The `--endpoints` of the etcd grpc-proxy serving this proxy's listen address. */

@@ -145,33 +145,39 @@ export function stepTimer(log: Logger): (what: string) => void {
   };
 }
 
+/**
+ * Appends a child's output to `logFile` chunk by chunk, so the log can be read while the
+ * process runs (`pipeTo(file.writable)` holds everything back until the process ends).
+ */
+export async function appendToLog(
+  stream: ReadableStream<Uint8Array>,
+  logFile: string,
+): Promise<void> {
+  const file = Deno.openSync(logFile, { write: true, create: true, append: true });
+  try {
+    for await (const chunk of stream) {
+      let rest = chunk;
+      while (rest.length > 0) rest = rest.subarray(file.writeSync(rest));
+    }
+  } catch {
+    // the process is gone
+  } finally {
+    file.close();
+  }
+}
+
 /** `deno run -A scheduler/main.ts <args>` with stderr appended to `logFile`. */
 export class SchedulerProcess {
   readonly #child: Deno.ChildProcess;
   readonly #piping: Promise<void>;
 
   constructor(args: readonly string[], logFile: string) {
-    const file = Deno.openSync(logFile, { write: true, create: true, append: true });
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${ROOT}scheduler/main.ts`, ...args],
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    // Chunk by chunk: `pipeTo(file.writable)` holds everything back until the process ends,
-    // and the log is read while it runs.
-    const stderr = this.#child.stderr;
-    this.#piping = (async () => {
-      try {
-        for await (const chunk of stderr) {
-          let rest = chunk;
-          while (rest.length > 0) rest = rest.subarray(file.writeSync(rest));
-        }
-      } catch {
-        // the process is gone
-      } finally {
-        file.close();
-      }
-    })();
+    this.#piping = appendToLog(this.#child.stderr, logFile);
   }
 
   /** The process id. */
