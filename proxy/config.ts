@@ -14,9 +14,9 @@ import {
   parseBool,
   parseDuration,
   tokenize,
-} from "../scheduler/flags.ts";
+} from "../lib/flags.ts";
 
-export { ConfigError } from "../scheduler/flags.ts";
+export { ConfigError } from "../lib/flags.ts";
 
 /** Everything the proxy is told. Durations in milliseconds. */
 export interface ProxyConfig {

@@ -8,9 +8,9 @@
  */
 import { SPECS } from "./config_specs.ts";
 import type { CoreOptions, Placement } from "./core/state.ts";
-import { ConfigError, tokenize } from "./flags.ts";
+import { ConfigError, tokenize } from "../lib/flags.ts";
 
-export { ConfigError } from "./flags.ts";
+export { ConfigError } from "../lib/flags.ts";
 
 /** Everything the scheduler is told. Durations in milliseconds. */
 export interface Config {

@@ -15,7 +15,7 @@ import {
   parseDuration,
   parseNumber,
   parsePort,
-} from "./flags.ts";
+} from "../lib/flags.ts";
 
 /** One scheduler flag. */
 export type Spec = FlagSpec<Config>;

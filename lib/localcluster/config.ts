@@ -9,7 +9,7 @@
  */
 import { type Config, parseConfig } from "../../scheduler/config.ts";
 import { SPECS } from "../../scheduler/config_specs.ts";
-import { ConfigError } from "../../scheduler/flags.ts";
+import { ConfigError } from "../flags.ts";
 
 /** The launcher's command line, validated. */
 export interface LocalClusterConfig {

@@ -1,5 +1,5 @@
 /**
- * Command-line tokenizing and value parsing shared by the scheduler's configuration (pure).
+ * Command-line tokenizing and value parsing shared by the programs' configurations (pure).
  * Accepts Go-style `-flag=value` / `--flag=value`, GNU-style `--flag value` / `-flag value`,
  * and booleans as `--flag`, `--flag=false` or `--flag false`.
  *
