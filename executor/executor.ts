@@ -15,14 +15,15 @@ import type { Clock } from "../lib/clock.ts";
 import { etcdArgv } from "../lib/etcd/argv.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 import type { ExecutorEvent, Label, TaskInfo, TaskStatus } from "../lib/mesos/types.ts";
-import { clientUrl, decodeMemberConfig, type MemberConfig } from "../scheduler/member_config.ts";
-import { describeExit, type EtcdProcess, type ExitStatus, type SpawnEtcd } from "./etcd_process.ts";
+import { OUTCOME_LABEL } from "../contract/labels.ts";
+import { clientUrl, decodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
 import {
   encodeMaintenanceOutcome,
   type MaintenanceOrder,
   type MaintenanceOutcome,
   parseMaintenanceOrder,
-} from "./orders.ts";
+} from "../contract/orders.ts";
+import { describeExit, type EtcdProcess, type ExitStatus, type SpawnEtcd } from "./etcd_process.ts";
 
 /** A status update as the executor writes it; the client adds uuid, source and timestamp. */
 export type StatusReport =
@@ -457,11 +458,11 @@ export class EtcdExecutor {
     const data = encodeMaintenanceOutcome(outcome);
     if (task.phase !== "terminal" && task.phase !== "killing" && task.sentRunning) {
       const labels: Label[] = [
-        { key: "etcd-mesos.op", value: order.op },
-        { key: "etcd-mesos.outcome", value: ok ? "ok" : "failed" },
-        { key: "etcd-mesos.etcd", value: etcd },
+        { key: OUTCOME_LABEL.op, value: order.op },
+        { key: OUTCOME_LABEL.outcome, value: ok ? "ok" : "failed" },
+        { key: OUTCOME_LABEL.etcd, value: etcd },
       ];
-      if (order.id !== undefined) labels.push({ key: "etcd-mesos.order-id", value: order.id });
+      if (order.id !== undefined) labels.push({ key: OUTCOME_LABEL.orderId, value: order.id });
       this.#update(task.id, "TASK_RUNNING", { message, data, labels: { labels } });
     }
     this.#ports.sendMessage(data);

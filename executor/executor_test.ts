@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../lib/clock.ts";
 import type { ExecutorEvent, TaskInfo } from "../lib/mesos/types.ts";
-import { encodeMemberConfig, type MemberConfig } from "../scheduler/member_config.ts";
+import { encodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
 import type { EtcdProcess, ExitStatus } from "./etcd_process.ts";
 import { defaultListenHost, EtcdExecutor, type StatusReport } from "./executor.ts";
-import { encodeMaintenanceOrder, parseMaintenanceOutcome } from "./orders.ts";
+import { encodeMaintenanceOrder, parseMaintenanceOutcome } from "../contract/orders.ts";
 
 const config: MemberConfig = {
   name: "etcd-1",

@@ -19,13 +19,13 @@ import {
 import { createSchedulerClient } from "../lib/mesos/scheduler_client.ts";
 import type { Offer, TaskInfo, TaskStatus } from "../lib/mesos/types.ts";
 import { buildArtifact } from "../scripts/artifact.ts";
-import { executorCommand } from "../scheduler/executor_command.ts";
-import { encodeMemberConfig } from "../scheduler/member_config.ts";
+import { executorCommand } from "../contract/executor_command.ts";
+import { encodeMemberConfig } from "../contract/member_config.ts";
 import {
   encodeMaintenanceOrder,
   type MaintenanceOutcome,
   parseMaintenanceOutcome,
-} from "./orders.ts";
+} from "../contract/orders.ts";
 
 const logger = createLogger({ level: "warn" });
 

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import type { TaskInfo } from "../lib/mesos/types.ts";
-import { encodeMemberConfig, type MemberConfig } from "../scheduler/member_config.ts";
-import { encodeMaintenanceOrder, parseMaintenanceOutcome } from "./orders.ts";
+import { encodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
+import { encodeMaintenanceOrder, parseMaintenanceOutcome } from "../contract/orders.ts";
 import { type AgentStandIn, startAgentStandIn } from "./testing/agent_stand_in.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { TaskInfo } from "../lib/mesos/types.ts";
-import { encodeMemberConfig } from "../scheduler/member_config.ts";
+import { encodeMemberConfig } from "../contract/member_config.ts";
 import { startAgentStandIn } from "./testing/agent_stand_in.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;

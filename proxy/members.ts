@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { LABEL, tryParseTaskId } from "../scheduler/core/task_id.ts";
+import { MEMBER_LABEL } from "../contract/labels.ts";
+import { tryParseTaskId } from "../contract/task_id.ts";
 
 /** One member the proxy may forward to. */
 export interface ProxyMember {
@@ -88,10 +89,10 @@ export function memberFromTask(task: unknown): ProxyMember | undefined {
   const parsed = id === undefined ? undefined : tryParseTaskId(id);
   if (parsed !== undefined) return { ...parsed };
   const labels = labelsOf(task);
-  const name = labels.get(LABEL.member);
-  const host = labels.get(LABEL.host);
-  const peerPort = portOf(labels.get(LABEL.peerPort));
-  const clientPort = portOf(labels.get(LABEL.clientPort));
+  const name = labels.get(MEMBER_LABEL.member);
+  const host = labels.get(MEMBER_LABEL.host);
+  const peerPort = portOf(labels.get(MEMBER_LABEL.peerPort));
+  const clientPort = portOf(labels.get(MEMBER_LABEL.clientPort));
   if (!name || !host || peerPort === undefined || clientPort === undefined) return undefined;
   return { name, host, peerPort, clientPort };
 }

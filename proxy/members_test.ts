@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatTaskId, memberLabels } from "../scheduler/core/task_id.ts";
+import { memberLabels } from "../contract/labels.ts";
+import { formatTaskId } from "../contract/task_id.ts";
 import {
   endpointsOf,
   memberFromTask,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { staticLeader } from "../lib/mesos/leader_source.ts";
-import { formatTaskId } from "../scheduler/core/task_id.ts";
+import { formatTaskId } from "../contract/task_id.ts";
 import { FrameworkNotFoundError, masterSource, schedulerSource } from "./sources.ts";
 
 const A = { name: "etcd-1", host: "10.0.0.1", peerPort: 31000, clientPort: 31001 };

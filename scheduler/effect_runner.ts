@@ -25,7 +25,7 @@ import type { TaskInfo } from "../lib/mesos/types.ts";
 import type { Effect, MemberLaunch } from "./core/effects.ts";
 import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
 import { errorText, memberView, probeMembers } from "./prober.ts";
-import { encodeMaintenanceOrder } from "../executor/orders.ts";
+import { encodeMaintenanceOrder } from "../contract/orders.ts";
 
 /** What the runner needs from the rest of the scheduler. */
 export interface EffectRunnerDeps {

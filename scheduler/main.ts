@@ -39,7 +39,7 @@ import { type ArtifactServer, startArtifactServer } from "./artifact_server.ts";
 import { type Config, coreOptionsOf, parseConfig, usage } from "./config.ts";
 import { initialState } from "./core/state.ts";
 import { statsOf } from "./core/views.ts";
-import { executorCommand } from "./executor_command.ts";
+import { executorCommand } from "../contract/executor_command.ts";
 import { withDeadline } from "./prober.ts";
 import {
   artifactBindAddress,

@@ -1,17 +1,18 @@
 /**
  * Turns what executors report about maintenance orders into the core's `orderOutcome`
  * input: a framework MESSAGE carrying an outcome, or a TASK_RUNNING update whose labels
- * mark it as one (`etcd-mesos.op`) with the outcome in `data`. The same outcome usually
+ * mark it as one (`etcd-mesos.op`, see `contract/labels.ts`) with the outcome in `data`. The same outcome usually
  * arrives both ways; the core ignores the second.
  *
  * @module
  */
-import { type MaintenanceOutcome, parseMaintenanceOutcome } from "../executor/orders.ts";
+import {
+  type MaintenanceOutcome,
+  outcomeInStatus,
+  parseMaintenanceOutcome,
+} from "../contract/orders.ts";
 import type { TaskStatus } from "../lib/mesos/types.ts";
 import type { OrderOutcomeInput } from "./core/inputs.ts";
-
-/** The label an executor puts on a status update that reports an order's outcome. */
-export const OUTCOME_LABEL = "etcd-mesos.op";
 
 function inputOf(o: MaintenanceOutcome): OrderOutcomeInput {
   return {
@@ -41,7 +42,6 @@ export function outcomeFromMessage(data: Uint8Array): OrderOutcomeInput {
  * outcome.
  */
 export function outcomeFromStatus(status: TaskStatus): OrderOutcomeInput | undefined {
-  const labelled = status.labels?.labels?.some((l) => l.key === OUTCOME_LABEL) ?? false;
-  if (!labelled || status.data === undefined || status.data.length === 0) return undefined;
-  return inputOf(parseMaintenanceOutcome(status.data));
+  const outcome = outcomeInStatus(status);
+  return outcome === undefined ? undefined : inputOf(outcome);
 }

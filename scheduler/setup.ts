@@ -8,7 +8,7 @@
 import type { FrameworkInfo } from "../lib/mesos/types.ts";
 import type { ArtifactFile } from "./artifact_server.ts";
 import type { Config } from "./config.ts";
-import { archiveSuffix, uriBaseName } from "./executor_command.ts";
+import { archiveSuffix, uriBaseName } from "../contract/executor_command.ts";
 
 /** Facts about the host the scheduler runs on. */
 export interface HostFacts {

@@ -18,7 +18,7 @@ import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
 import type { SchedulerEvent } from "../lib/mesos/types.ts";
 import { status, TEST_OPTIONS } from "./core/testing.ts";
-import { executorCommand } from "./executor_command.ts";
+import { executorCommand } from "../contract/executor_command.ts";
 import { createSchedulerShell, type SchedulerShell, type ShellClient } from "./shell.ts";
 
 /** The framework id the fakes subscribe with. */

@@ -13,7 +13,7 @@ import { CodecError, decodeMessage, toJsonText } from "../lib/mesos/codec.ts";
 import { mutateJsonValue, SeededRandom } from "../lib/mesos/fuzzing.ts";
 import type { Offer, SchedulerEvent, TaskState } from "../lib/mesos/types.ts";
 import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
-import { executorCommand } from "./executor_command.ts";
+import { executorCommand } from "../contract/executor_command.ts";
 import { createSchedulerShell } from "./shell.ts";
 import { FakeEtcd, FakeShellClient } from "./shell_fakes.ts";
 

@@ -7,9 +7,9 @@ import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import { FrameworkRemovedError } from "../lib/mesos/client_errors.ts";
 import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
 import type { SchedulerEvent, TaskInfo } from "../lib/mesos/types.ts";
-import { decodeMemberConfig } from "./member_config.ts";
+import { decodeMemberConfig } from "../contract/member_config.ts";
 import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
-import { executorCommand } from "./executor_command.ts";
+import { executorCommand } from "../contract/executor_command.ts";
 import { createSchedulerShell, type ShellClient } from "./shell.ts";
 
 const FW = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";

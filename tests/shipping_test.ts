@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../scheduler/config.ts";
 import { SPECS } from "../scheduler/config_specs.ts";
-import { executorCommand } from "../scheduler/executor_command.ts";
+import { executorCommand } from "../contract/executor_command.ts";
 import { artifactPlan } from "../scheduler/setup.ts";
 import { TARGETS } from "../scripts/compile.ts";
 

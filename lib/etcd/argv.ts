@@ -6,8 +6,8 @@
  */
 
 /**
- * The member fields the command line needs. `scheduler/member_config.ts`' `MemberConfig`
- * satisfies this shape; it is restated here so `lib/` does not import from `scheduler/`.
+ * The member fields the command line needs. `contract/member_config.ts`' `MemberConfig`
+ * satisfies this shape; it is restated here so `lib/` does not depend on the programs' contract.
  */
 export interface EtcdMemberArgs {
   /** etcd member name, e.g. `etcd-3`. */

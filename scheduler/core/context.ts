@@ -5,7 +5,7 @@
  * @module
  */
 import { isTerminal } from "../../lib/mesos/types.ts";
-import { clientUrl } from "../member_config.ts";
+import { clientUrl } from "../../contract/member_config.ts";
 import type { Effect, EffectLogLevel } from "./effects.ts";
 import type { MemberRecord, State } from "./state.ts";
 

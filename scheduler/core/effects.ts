@@ -5,8 +5,8 @@
  * @module
  */
 import type { DiscoveryInfo, Label, Resource, TaskStatus } from "../../lib/mesos/types.ts";
-import type { MemberConfig } from "../member_config.ts";
-import type { ExecutorOrder } from "./reseed_run.ts";
+import type { MemberConfig } from "../../contract/member_config.ts";
+import type { ExecutorOrder } from "../../contract/orders.ts";
 
 /** Everything decided about one member's task; `buildTaskInfo` turns it into a TaskInfo. */
 export interface MemberLaunch {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Offer, TaskStatus } from "../../lib/mesos/types.ts";
-import type { OrderOp } from "./reseed_run.ts";
+import type { OrderOp } from "../../contract/orders.ts";
 
 /** One configured etcd member as `memberList` reports it (ids are decimal strings). */
 export interface EtcdMemberView {

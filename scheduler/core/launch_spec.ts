@@ -10,11 +10,12 @@ import {
   formatInitialCluster,
   type InitialClusterEntry,
   peerUrl,
-} from "../member_config.ts";
+} from "../../contract/member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 import type { Allocation } from "./placement.ts";
-import { formatTaskId, memberLabels, TASK_NAME } from "./task_id.ts";
+import { memberLabels } from "../../contract/labels.ts";
+import { formatTaskId, TASK_NAME } from "../../contract/task_id.ts";
 
 /** The DiscoveryInfo of a member task, as the original published it for Mesos-DNS. */
 export function memberDiscovery(peerPort: number, clientPort: number): DiscoveryInfo {

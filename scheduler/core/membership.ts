@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { memberIndex } from "./task_id.ts";
+import { memberIndex } from "../../contract/task_id.ts";
 import {
   configuredMemberId,
   liveMembers,

@@ -45,14 +45,8 @@ export type {
 } from "./inputs.ts";
 export type { Effect, EffectLogLevel, MemberLaunch, ProbeTarget, StepResult } from "./effects.ts";
 export { buildTaskInfo, executorIdOf, type ExecutorTemplate } from "./task_info.ts";
-export type {
-  ExecutorOrder,
-  NoSurvivor,
-  OrderOp,
-  ReseedPhase,
-  ReseedReply,
-  ReseedRun,
-} from "./reseed_run.ts";
+export type { ExecutorOrder, OrderOp } from "../../contract/orders.ts";
+export type { NoSurvivor, ReseedPhase, ReseedReply, ReseedRun } from "./reseed_run.ts";
 export { type QuorumEvidence, quorumEvidence, rankSurvivors } from "./reseed_evidence.ts";
 export {
   formatTaskId,
@@ -60,7 +54,7 @@ export {
   TASK_NAME,
   type TaskIdParts,
   tryParseTaskId,
-} from "./task_id.ts";
+} from "../../contract/task_id.ts";
 export {
   healthOf,
   type HealthView,

@@ -6,13 +6,13 @@
  * @module
  */
 import { isTerminal, type Offer } from "../../lib/mesos/types.ts";
-import { peerUrl } from "../member_config.ts";
+import { peerUrl } from "../../contract/member_config.ts";
 import { type Ctx, log, voterEndpoints } from "./context.ts";
 import { buildMemberLaunch } from "./launch_spec.ts";
 import { planNext } from "./membership.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
 import type { MemberRecord, State } from "./state.ts";
-import { isUsableHost, memberName } from "./task_id.ts";
+import { isUsableHost, memberName } from "../../contract/task_id.ts";
 
 type Fitted = Extract<ReturnType<typeof fitOffer>, { ok: true }>;
 

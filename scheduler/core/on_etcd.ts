@@ -8,7 +8,7 @@ import { type Ctx, log, voterEndpoints } from "./context.ts";
 import { evaluateHealth, raftNumber } from "./health.ts";
 import type { EtcdMemberView, EtcdResultInput, ProbeInput } from "./inputs.ts";
 import { withMembership } from "./launch_spec.ts";
-import { memberIndex } from "./task_id.ts";
+import { memberIndex } from "../../contract/task_id.ts";
 import { trackQuorum } from "./reseed_trigger.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 

@@ -8,7 +8,7 @@ import { isTerminal, type TaskState, type TaskStatus } from "../../lib/mesos/typ
 import { byTask, type Ctx, log, voterEndpoints } from "./context.ts";
 import { executorIdOf } from "./task_info.ts";
 import { liveMembers, type MemberRecord } from "./state.ts";
-import { memberIndex, tryParseTaskId } from "./task_id.ts";
+import { memberIndex, tryParseTaskId } from "../../contract/task_id.ts";
 
 /** SUBSCRIBED: remember (and persist) the framework id, then reconcile. */
 export function onSubscribed(ctx: Ctx, frameworkId: string): void {

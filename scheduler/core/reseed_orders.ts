@@ -9,7 +9,8 @@
 import { isTerminal } from "../../lib/mesos/types.ts";
 import { type Ctx, log } from "./context.ts";
 import type { OrderOutcomeInput } from "./inputs.ts";
-import type { OrderOp, ReseedRun, SentOrder } from "./reseed_run.ts";
+import type { OrderOp } from "../../contract/orders.ts";
+import type { ReseedRun, SentOrder } from "./reseed_run.ts";
 import type { MemberRecord, State } from "./state.ts";
 import { executorIdOf } from "./task_info.ts";
 

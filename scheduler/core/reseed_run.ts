@@ -13,18 +13,7 @@
  *
  * @module
  */
-
-/** The maintenance operations the executor understands (see `executor/orders.ts`). */
-export type OrderOp = "reseed" | "stop" | "restart";
-
-/** The order carried by an `executorOrder` effect (JSON in a framework MESSAGE). */
-export interface ExecutorOrder {
-  op: OrderOp;
-  /** Correlation id the executor echoes in its outcome. */
-  id: string;
-  /** The target task; an executor running another task refuses the order. */
-  taskId: string;
-}
+import type { OrderOp } from "../../contract/orders.ts";
 
 /** An order sent during a reseed and what became of it. */
 export interface SentOrder {

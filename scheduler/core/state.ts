@@ -5,7 +5,7 @@
  */
 import type { TaskState } from "../../lib/mesos/types.ts";
 import { isTerminal } from "../../lib/mesos/types.ts";
-import { peerUrl } from "../member_config.ts";
+import { peerUrl } from "../../contract/member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 import type { NoSurvivor, ReseedReply, ReseedRun } from "./reseed_run.ts";

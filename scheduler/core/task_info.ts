@@ -5,9 +5,9 @@
  * @module
  */
 import type { CommandInfo, TaskInfo } from "../../lib/mesos/types.ts";
-import { encodeMemberConfig } from "../member_config.ts";
+import { encodeMemberConfig } from "../../contract/member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
-import { TASK_NAME } from "./task_id.ts";
+import { TASK_NAME } from "../../contract/task_id.ts";
 
 /** How to run the executor on the agent. */
 export interface ExecutorTemplate {

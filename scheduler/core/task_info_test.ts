@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, encodeMessage, missingRequiredFields } from "../../lib/mesos/codec.ts";
 import type { TaskInfo } from "../../lib/mesos/types.ts";
-import { decodeMemberConfig } from "../member_config.ts";
+import { decodeMemberConfig } from "../../contract/member_config.ts";
 import {
   buildMemberLaunch,
   joiningCluster,

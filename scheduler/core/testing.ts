@@ -6,7 +6,7 @@
  * @module
  */
 import { isTerminal, type Offer, type TaskState, type TaskStatus } from "../../lib/mesos/types.ts";
-import { decodeMemberConfig } from "../member_config.ts";
+import { decodeMemberConfig } from "../../contract/member_config.ts";
 import type { Effect, MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView, Input, ProbeMemberResult } from "./inputs.ts";
 import { type CoreOptions, initialState, type State } from "./state.ts";

@@ -1,13 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  formatTaskId,
-  LABEL,
-  memberIndex,
-  memberLabels,
-  memberName,
-  parseTaskId,
-  tryParseTaskId,
-} from "./task_id.ts";
+import { formatTaskId, memberIndex, memberName, parseTaskId, tryParseTaskId } from "./task_id.ts";
 
 Deno.test("formatTaskId() writes the original's space-separated layout", () => {
   const id = formatTaskId({ name: "etcd-3", host: "10.0.0.7", peerPort: 31000, clientPort: 31005 });
@@ -67,16 +59,4 @@ Deno.test("memberName() and memberIndex() round-trip; foreign names give undefin
   assert.equal(memberIndex("etcd-7"), 7);
   assert.equal(memberIndex("infra0"), undefined);
   assert.equal(memberIndex(""), undefined);
-});
-
-Deno.test("memberLabels() carries name, host, ports and token", () => {
-  const labels = memberLabels({ name: "etcd-1", host: "h", peerPort: 1, clientPort: 2 }, "tok");
-  const byKey = Object.fromEntries(labels.map((l) => [l.key, l.value]));
-  assert.deepEqual(byKey, {
-    [LABEL.member]: "etcd-1",
-    [LABEL.host]: "h",
-    [LABEL.peerPort]: "1",
-    [LABEL.clientPort]: "2",
-    [LABEL.clusterToken]: "tok",
-  });
 });

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { OUTCOME_LABEL } from "./labels.ts";
 import {
   encodeMaintenanceOrder,
   encodeMaintenanceOutcome,
   type MaintenanceOutcome,
+  outcomeInStatus,
   parseMaintenanceOrder,
   parseMaintenanceOutcome,
 } from "./orders.ts";
@@ -34,4 +36,23 @@ Deno.test("maintenance outcomes round-trip; other messages are rejected", () => 
   };
   assert.deepEqual(parseMaintenanceOutcome(encodeMaintenanceOutcome(outcome)), outcome);
   assert.throws(() => parseMaintenanceOutcome(text(`{"op":"stop"}`)), /missing fields/);
+});
+
+Deno.test("outcomeInStatus() reads a labelled update's data and ignores ordinary updates", () => {
+  const outcome: MaintenanceOutcome = {
+    kind: "outcome",
+    op: "stop",
+    id: "reseed-1-1",
+    taskId: "t1",
+    ok: true,
+    etcd: "stopped",
+    message: "etcd stopped",
+  };
+  const data = encodeMaintenanceOutcome(outcome);
+  const base = { task_id: { value: "t1" }, state: "TASK_RUNNING" as const };
+  const labels = { labels: [{ key: OUTCOME_LABEL.op, value: "stop" }] };
+  assert.deepEqual(outcomeInStatus({ ...base, data, labels }), outcome);
+  assert.equal(outcomeInStatus({ ...base, data }), undefined);
+  assert.equal(outcomeInStatus({ ...base, labels }), undefined);
+  assert.throws(() => outcomeInStatus({ ...base, data: text("{}"), labels }), /missing fields/);
 });

@@ -10,13 +10,27 @@
  *
  * @module
  */
+import type { TaskStatus } from "../lib/mesos/types.ts";
+import { OUTCOME_LABEL } from "./labels.ts";
 
 /** The operations an order can ask for. */
-export type MaintenanceOp = "reseed" | "stop" | "restart";
+export type OrderOp = "reseed" | "stop" | "restart";
 
-/** An order: `{"op":"reseed","id":"r-17"}`. */
+/**
+ * An order as the scheduler sends it (carried by the core's `executorOrder` effect): every
+ * field set.
+ */
+export interface ExecutorOrder {
+  op: OrderOp;
+  /** Correlation id the executor echoes in its outcome. */
+  id: string;
+  /** The target task; an executor running another task refuses the order. */
+  taskId: string;
+}
+
+/** An order as the executor accepts it: `{"op":"reseed","id":"r-17"}`. */
 export interface MaintenanceOrder {
-  op: MaintenanceOp;
+  op: OrderOp;
   /** Correlation id echoed in the outcome. */
   id?: string;
   /** Target task; when set, an executor running another task refuses the order. */
@@ -27,7 +41,7 @@ export interface MaintenanceOrder {
 export interface MaintenanceOutcome {
   /** Always `"outcome"`, so a scheduler can tell outcomes from other messages. */
   kind: "outcome";
-  op: MaintenanceOp;
+  op: OrderOp;
   id?: string;
   taskId: string;
   ok: boolean;
@@ -37,7 +51,7 @@ export interface MaintenanceOutcome {
   message: string;
 }
 
-const OPS: readonly MaintenanceOp[] = ["reseed", "stop", "restart"];
+const OPS: readonly OrderOp[] = ["reseed", "stop", "restart"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -77,14 +91,14 @@ function optionalString(v: Record<string, unknown>, key: string, what: string) {
  */
 export function parseMaintenanceOrder(data: Uint8Array): MaintenanceOrder {
   const v = decodeJson(data, "maintenance order");
-  if (!OPS.includes(v.op as MaintenanceOp)) {
+  if (!OPS.includes(v.op as OrderOp)) {
     throw new TypeError(
       `Cannot parse maintenance order: "op" ${JSON.stringify(v.op)} is not one of ${
         OPS.join(", ")
       }`,
     );
   }
-  const order: MaintenanceOrder = { op: v.op as MaintenanceOp };
+  const order: MaintenanceOrder = { op: v.op as OrderOp };
   const id = optionalString(v, "id", "maintenance order");
   const taskId = optionalString(v, "taskId", "maintenance order");
   if (id !== undefined) order.id = id;
@@ -103,6 +117,19 @@ export function encodeMaintenanceOutcome(outcome: MaintenanceOutcome): Uint8Arra
 }
 
 /**
+ * The outcome a status update reports: an update carrying the label `etcd-mesos.op`
+ * ({@linkcode OUTCOME_LABEL}) with the outcome in `data`. `undefined` for an ordinary update.
+ *
+ * @throws {TypeError} naming the payload when the update is labelled but its data is not an
+ * outcome.
+ */
+export function outcomeInStatus(status: TaskStatus): MaintenanceOutcome | undefined {
+  const labelled = status.labels?.labels?.some((l) => l.key === OUTCOME_LABEL.op) ?? false;
+  if (!labelled || status.data === undefined || status.data.length === 0) return undefined;
+  return parseMaintenanceOutcome(status.data);
+}
+
+/**
  * Parses an outcome the executor sent.
  *
  * @throws {TypeError} naming the payload when it is not an outcome.
@@ -110,7 +137,7 @@ export function encodeMaintenanceOutcome(outcome: MaintenanceOutcome): Uint8Arra
 export function parseMaintenanceOutcome(data: Uint8Array): MaintenanceOutcome {
   const v = decodeJson(data, "maintenance outcome");
   if (
-    v.kind !== "outcome" || !OPS.includes(v.op as MaintenanceOp) ||
+    v.kind !== "outcome" || !OPS.includes(v.op as OrderOp) ||
     typeof v.taskId !== "string" || typeof v.ok !== "boolean" ||
     (v.etcd !== "running" && v.etcd !== "stopped") || typeof v.message !== "string"
   ) {
@@ -121,7 +148,7 @@ export function parseMaintenanceOutcome(data: Uint8Array): MaintenanceOutcome {
   const id = optionalString(v, "id", "maintenance outcome");
   return {
     kind: "outcome",
-    op: v.op as MaintenanceOp,
+    op: v.op as OrderOp,
     ...(id !== undefined ? { id } : {}),
     taskId: v.taskId,
     ok: v.ok,

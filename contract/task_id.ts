@@ -97,26 +97,3 @@ export function memberIndex(name: string): number | undefined {
   const m = /^etcd-([0-9]{1,15})$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
-
-/** Keys of the labels every member task carries (besides its id). */
-export const LABEL = {
-  member: "etcd_mesos_member",
-  host: "etcd_mesos_host",
-  peerPort: "etcd_mesos_peer_port",
-  clientPort: "etcd_mesos_client_port",
-  clusterToken: "etcd_mesos_cluster_token",
-} as const;
-
-/** The labels of a member task: name, host, ports and cluster token. */
-export function memberLabels(
-  parts: TaskIdParts,
-  clusterToken: string,
-): { key: string; value: string }[] {
-  return [
-    { key: LABEL.member, value: parts.name },
-    { key: LABEL.host, value: parts.host },
-    { key: LABEL.peerPort, value: String(parts.peerPort) },
-    { key: LABEL.clientPort, value: String(parts.clientPort) },
-    { key: LABEL.clusterToken, value: clusterToken },
-  ];
-}
