@@ -21,6 +21,9 @@ const stats: Stats = {
   mutable: 1,
   reseeding: 0,
   no_survivor: 0,
+  stuck: 0,
+  offers_unfit: 0,
+  stray_members: 0,
 };
 const member: MemberView = {
   name: "etcd-1",

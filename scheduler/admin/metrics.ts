@@ -31,6 +31,9 @@ const HELP: Partial<Record<keyof Stats, string>> = {
   cluster_reseeds: "Reseeds carried out after quorum loss (survivors ranked and fenced).",
   reseeding: "1 while a reseed runs.",
   no_survivor: "1 when no member is left to reseed from.",
+  stuck: "1 while the liveness alarm is up (the blocker is on /healthz).",
+  offers_unfit: "1 while members are wanted and no offer has fitted one for 30 s.",
+  stray_members: "etcds answering although their task is not running.",
   healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
   desired_servers: "The configured cluster size.",
 };

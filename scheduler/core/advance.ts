@@ -6,16 +6,13 @@
  * @module
  */
 import { isTerminal } from "../../lib/mesos/types.ts";
-import { byTask, type Ctx, log, memberClientUrl, secs, voterEndpoints } from "./context.ts";
+import { byTask, type Ctx, log, secs, voterEndpoints } from "./context.ts";
+import { livenessDeadline, watchLiveness } from "./liveness.ts";
 import { type Plan, planNext } from "./membership.ts";
+import { offerWaitDeadline, trackOfferWait } from "./offer_wait.ts";
+import { probeTargets } from "./probe_targets.ts";
 import { advanceReseed, reseedDeadlines } from "./reseed.ts";
-import {
-  configuredMemberId,
-  MAX_ENDED_TASK_IDS,
-  memberPeerUrl,
-  runningMembers,
-  type State,
-} from "./state.ts";
+import { configuredMemberId, MAX_ENDED_TASK_IDS, memberPeerUrl, type State } from "./state.ts";
 
 /** Drops records of ended tasks that etcd no longer lists. */
 function forgetFinished(ctx: Ctx): void {
@@ -194,8 +191,9 @@ function noteWait(ctx: Ctx, plan: Plan): void {
 
 function steerOffers(ctx: Ctx, plan: Plan): void {
   const { s } = ctx;
-  if (!s.connected) return;
   const wanted = plan.kind === "bootstrap" || plan.kind === "add";
+  trackOfferWait(ctx, wanted && s.connected);
+  if (!s.connected) return;
   // REVIVE once when the need arises (not while it lasts: offers declined meanwhile for
   // placement would otherwise come straight back in a revive loop).
   if (wanted && !s.offersWanted && (s.suppressed || s.filtered)) {
@@ -218,18 +216,11 @@ function scheduleProbe(ctx: Ctx): void {
     if (now - s.probeInFlightSince < o.probeTimeoutMs) return;
     log(ctx, "warn", "probe unanswered; probing again", { since: s.probeInFlightSince });
   }
-  const targets = runningMembers(s);
+  const targets = probeTargets(s);
   if (targets.length === 0) return;
   const due = s.lastProbeAt === undefined || now >= s.lastProbeAt + o.healthIntervalMs;
   if (!s.probeWanted && !due) return;
-  ctx.fx.push({
-    type: "probe",
-    members: targets.map((m) => ({
-      name: m.name,
-      clientUrl: memberClientUrl(m),
-      memberId: m.memberId,
-    })),
-  });
+  ctx.fx.push({ type: "probe", members: targets });
   s.probeInFlightSince = now;
   s.lastProbeAt = now;
   s.probeWanted = false;
@@ -241,7 +232,7 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
   const at: number[] = [];
   if (plan.kind === "wait" && plan.until !== undefined) at.push(plan.until);
   if (s.retryAt !== undefined) at.push(s.retryAt);
-  if (runningMembers(s).length > 0 && s.lastProbeAt !== undefined) {
+  if (probeTargets(s).length > 0 && s.lastProbeAt !== undefined) {
     at.push(
       s.probeInFlightSince !== undefined
         ? s.probeInFlightSince + o.probeTimeoutMs
@@ -260,8 +251,16 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
     at.push(c.stepAt + o.probeTimeoutMs);
   }
   at.push(...reseedDeadlines(s));
+  for (const t of [offerWaitDeadline(s), livenessDeadline(s)]) if (t !== undefined) at.push(t);
   const future = at.filter((t) => t > now);
   return future.length > 0 ? Math.min(...future) : undefined;
+}
+
+/** What the plan is waiting for, for the liveness alarm. */
+function waitingFor(plan: Plan): string | undefined {
+  if (plan.kind === "wait") return plan.reason;
+  if (plan.kind === "bootstrap" || plan.kind === "add") return "waiting for an offer that fits";
+  return undefined;
 }
 
 /** Runs the after-input bookkeeping and planning. */
@@ -278,6 +277,7 @@ export function advance(ctx: Ctx): void {
   noteWait(ctx, plan);
   steerOffers(ctx, plan);
   scheduleProbe(ctx);
+  watchLiveness(ctx, waitingFor(plan));
   const at = nextDeadline(s, plan, now);
   if (at !== undefined && at !== s.timerAt) {
     ctx.fx.push({ type: "armTimer", at });

@@ -10,6 +10,7 @@ import { peerUrl } from "../../contract/member_config.ts";
 import { type Ctx, log, voterEndpoints } from "./context.ts";
 import { buildMemberLaunch } from "./launch_spec.ts";
 import { planNext } from "./membership.ts";
+import { noteUnfitOffer, offerFitted } from "./offer_wait.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
 import type { MemberRecord, State } from "./state.ts";
 import { isUsableHost, memberName } from "../../contract/task_id.ts";
@@ -165,6 +166,7 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
         reason: fit.reason,
       });
       short.push(id);
+      noteUnfitOffer(s, ctx.now, offer);
       continue;
     }
     used = true;
@@ -184,6 +186,7 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
   // Declines go out before the launch: Mesos calls are sent in order, and an ACCEPT can be
   // slow to answer on a large master, which would hold every other offer outstanding.
   if (chosen !== undefined) {
+    offerFitted(ctx);
     if (plan.kind === "bootstrap") bootstrapOn(ctx, chosen.offer, chosen.fit);
     else addOn(ctx, chosen.offer, chosen.fit);
   }

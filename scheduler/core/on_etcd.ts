@@ -9,6 +9,7 @@ import { evaluateHealth, raftNumber } from "./health.ts";
 import type { EtcdMemberView, EtcdResultInput, ProbeInput } from "./inputs.ts";
 import { withMembership } from "./launch_spec.ts";
 import { memberIndex } from "../../contract/task_id.ts";
+import { strayAnswers } from "./probe_targets.ts";
 import { trackQuorum } from "./reseed_trigger.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 
@@ -62,6 +63,7 @@ export function onProbe(ctx: Ctx, input: ProbeInput): void {
       if (m.taskState === "TASK_RUNNING") m.unreachableSince ??= now;
     }
   }
+  noteStrays(ctx, input);
   const prev = s.health;
   const v = evaluateHealth(input, prev);
   s.health = {
@@ -89,6 +91,23 @@ export function onProbe(ctx: Ctx, input: ProbeInput): void {
   if (v.healthy) s.clusterFormed = true;
   trackQuorum(ctx);
   progressAfterProbe(ctx);
+}
+
+/** Remembers the etcds that answered without a running task; logs each new one loudly. */
+function noteStrays(ctx: Ctx, input: ProbeInput): void {
+  const { s } = ctx;
+  const before = new Set((s.strays ?? []).map((x) => x.name));
+  s.strays = strayAnswers(s, input.results);
+  for (const x of s.strays) {
+    if (before.has(x.name)) continue;
+    log(ctx, "warn", "stray etcd: it answers although its task is not running", {
+      member: x.name,
+      task: x.taskState,
+      memberId: x.memberId,
+      raftIndex: x.raftIndex,
+      leader: x.leader,
+    });
+  }
 }
 
 function joined(ctx: Ctx, name: string): void {

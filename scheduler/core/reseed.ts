@@ -37,6 +37,7 @@ import {
   quorumEvidence,
   rankingLine,
   rankSurvivors,
+  strayAhead,
 } from "./reseed_evidence.ts";
 import { isFenced, lastOrder, nextResendAt, resendOrders, sendOrder } from "./reseed_orders.ts";
 import type { ReseedRun } from "./reseed_run.ts";
@@ -141,6 +142,12 @@ function stepConfirming(ctx: Ctx, run: ReseedRun): void {
   if (ranked.length === 0) {
     return noSurvivor(ctx, "no member answered the probe with a raft index");
   }
+  const ahead = strayAhead(s, ranked[0]!);
+  if (ahead !== undefined) {
+    s.reseedBlocked = ahead;
+    return abort(ctx, run, ahead);
+  }
+  s.reseedBlocked = undefined;
   run.candidates = ranked.map((m) => m.taskId);
   run.reachable = s.members.filter(answered).map((m) => m.taskId);
   s.counters.cluster_reseeds++;

@@ -49,16 +49,20 @@ function describe(s: State, m: MemberRecord): string {
   return `${m.name}: unreachable${why}${configured ? "" : " not configured"}`;
 }
 
-/** The quorum evidence of the last probe in `s`. */
+/** The quorum evidence of the last probe in `s` (strays count: they vote in etcd). */
 export function quorumEvidence(s: State): QuorumEvidence {
   const up = s.members.filter(answered);
+  const strays = s.strays ?? [];
   let voters: number;
   let reachableVoters: number;
   if (s.etcdMembers !== undefined && s.etcdMembers.length > 0) {
     const ids = s.etcdMembers.filter((e) => !e.isLearner);
     voters = ids.length;
     reachableVoters = ids.filter((e) =>
-      up.some((m) => !m.learner && etcdMemberOf(s, m)?.id === e.id)
+      up.some((m) =>
+        !m.learner && etcdMemberOf(s, m)?.id === e.id
+      ) ||
+      strays.some((x) => x.memberId === e.id && x.isLearner !== true)
     ).length;
   } else {
     const known = s.members.filter((m) => !m.learner && m.retiring === undefined);
@@ -66,11 +70,22 @@ export function quorumEvidence(s: State): QuorumEvidence {
     reachableVoters = known.filter(answered).length;
   }
   const quorum = Math.floor(voters / 2) + 1;
-  const leaders = [...new Set(up.map((m) => m.leaderId).filter(hasLeader))] as string[];
+  const leaders = [
+    ...new Set([...up.map((m) => m.leaderId), ...strays.map((x) => x.leader)].filter(hasLeader)),
+  ] as string[];
   const lines = s.members.map((m) => describe(s, m));
+  for (const x of strays) {
+    lines.push(
+      `${x.name}: STRAY (task ${x.taskState}) index=${x.raftIndex ?? "?"} leader=${
+        hasLeader(x.leader) ? x.leader : "none"
+      }`,
+    );
+  }
   for (const e of s.etcdMembers ?? []) {
     const ours = s.members.some((m) => etcdMemberOf(s, m)?.id === e.id);
-    if (!ours) lines.push(`${e.name || e.id}: configured in etcd, no task`);
+    if (!ours && !strays.some((x) => x.memberId === e.id)) {
+      lines.push(`${e.name || e.id}: configured in etcd, no task`);
+    }
   }
   return {
     voters,
@@ -81,6 +96,22 @@ export function quorumEvidence(s: State): QuorumEvidence {
     quorumLost: voters > 0 && reachableVoters < quorum && leaders.length === 0,
     summary: lines.join("; ") || "no members",
   };
+}
+
+/**
+ * A stray (an etcd no executor can order) that holds data newer than `best`, the best
+ * survivor: seeding from `best` would discard it, so the reseed must not go on.
+ */
+export function strayAhead(s: State, best: MemberRecord): string | undefined {
+  const bestIndex = raftNumber(best.raftIndex) ?? 0n;
+  for (const x of s.strays ?? []) {
+    const i = raftNumber(x.raftIndex);
+    if (i !== undefined && i > bestIndex && x.isLearner !== true) {
+      return `stray ${x.name} (task ${x.taskState}) holds raft index ${i} > ${best.name}'s ` +
+        `${bestIndex}; seeding would discard it: bring its agent back, or remove its etcd`;
+    }
+  }
+  return undefined;
 }
 
 /** One line for logs: `1 of 3 voting members reachable (quorum 2), no leader`. */

@@ -11,7 +11,13 @@
  * @module
  */
 import { type Ctx, log, secs } from "./context.ts";
-import { evidenceFields, quorumEvidence, quorumLine, rankSurvivors } from "./reseed_evidence.ts";
+import {
+  evidenceFields,
+  quorumEvidence,
+  quorumLine,
+  rankSurvivors,
+  strayAhead,
+} from "./reseed_evidence.ts";
 import type { ReseedRun } from "./reseed_run.ts";
 import { runningMembers, type State } from "./state.ts";
 
@@ -33,6 +39,7 @@ export function trackQuorum(ctx: Ctx): void {
       });
     }
   } else if (s.quorumLostSince !== undefined) {
+    s.reseedBlocked = undefined;
     log(ctx, "info", "quorum is back", {
       after: secs(now - s.quorumLostSince),
       quorum: quorumLine(e),
@@ -141,6 +148,8 @@ export function onAdminReseed(ctx: Ctx, requestId: number | undefined): void {
     log(ctx, "error", "NO SURVIVOR: nothing to reseed from", evidenceFields(s));
     return reply(false, `no survivor: ${reason}`);
   }
+  const ahead = strayAhead(s, ranked[0]!);
+  if (ahead !== undefined) return reply(false, ahead);
   const run = startReseed(ctx, "admin", "requested by an operator");
   reply(
     true,

@@ -8,6 +8,7 @@ import { isTerminal } from "../../lib/mesos/types.ts";
 import { peerUrl } from "../../contract/member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView } from "./inputs.ts";
+import type { StrayAnswer } from "./probe_targets.ts";
 import type { NoSurvivor, ReseedReply, ReseedRun } from "./reseed_run.ts";
 
 /** Where members may go relative to each other. */
@@ -200,11 +201,40 @@ export interface State {
   quorumLostSince?: number;
   /** No member is left to reseed from (cleared when one answers a probe). */
   noSurvivor?: NoSurvivor;
+  /** Why the last reseed could not go on without discarding data (cleared with quorum). */
+  reseedBlocked?: string;
   /** The answer to the last operator reseed request. */
   reseedReply?: ReseedReply;
   timerAt?: number;
   lastWaitReason?: string;
+  /** etcds that answered the last probe although no running task owns them (orphans). */
+  strays?: StrayAnswer[];
+  /** Since when offers have been wanted and none fitted (see `offer_wait.ts`). */
+  offerWait?: OfferWait;
+  /** Since when the cluster has been short of healthy-at-full-size without progress. */
+  unsettledSince?: number;
+  /** Progress counted so far (joins, removals, reseeds): a change restarts that clock. */
+  progressMark?: number;
+  /** The loud alarm raised when that lasted beyond the liveness bound (see `liveness.ts`). */
+  alarm?: Alarm;
   counters: Counters;
+}
+
+/** Offers wanted for a member and none fitting: what was seen, and whether it was said. */
+export interface OfferWait {
+  since: number;
+  /** The largest offer declined for being too small, described for operators. */
+  largest?: string;
+  /** Its cpus and mem, to compare the next ones with. */
+  largestSize?: [number, number];
+  /** The WARN has been logged. */
+  warned: boolean;
+}
+
+/** Stuck beyond the liveness bound: what blocks, since when. */
+export interface Alarm {
+  since: number;
+  blocker: string;
 }
 
 /** How many forgotten task ids {@linkcode State.endedTaskIds} keeps. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { offerWaitReason } from "./offer_wait.ts";
 import { describeReseed } from "./reseed.ts";
 import { liveMembers, phaseOf, runningMembers, type State } from "./state.ts";
 
@@ -30,6 +31,12 @@ export interface Stats {
   reseeding: number;
   /** 1 when no member is left to reseed from (total loss, or none answers): nothing is done. */
   no_survivor: number;
+  /** 1 while the liveness alarm is up: stuck beyond the bound (the blocker is on /healthz). */
+  stuck: number;
+  /** 1 while members are wanted and no offer has fitted one for 30 s. */
+  offers_unfit: number;
+  /** etcds that answered the last probe although their task is not running (orphans). */
+  stray_members: number;
 }
 
 /** One entry of `/members`: the original's fields plus placement and raft details. */
@@ -79,6 +86,9 @@ export function statsOf(s: State): Stats {
     mutable: phaseOf(s) === "mutable" ? 1 : 0,
     reseeding: s.reseed !== undefined ? 1 : 0,
     no_survivor: s.lost || s.noSurvivor !== undefined ? 1 : 0,
+    stuck: s.alarm !== undefined ? 1 : 0,
+    offers_unfit: offerWaitReason(s) !== undefined ? 1 : 0,
+    stray_members: (s.strays ?? []).length,
   };
 }
 
@@ -119,6 +129,17 @@ export function healthOf(s: State): HealthView {
   }
   if (s.noSurvivor !== undefined) {
     return { healthy: false, reason: `no survivor: ${s.noSurvivor.reason}`, phase };
+  }
+  if (s.alarm !== undefined) {
+    const reason = `STUCK: ${s.alarm.blocker} (${s.health.reason})`;
+    return { healthy: s.health.healthy, reason, phase };
+  }
+  const offers = offerWaitReason(s);
+  if (offers !== undefined && !s.health.healthy) {
+    return { healthy: false, reason: `${s.health.reason}; ${offers}`, phase };
+  }
+  if (offers !== undefined) {
+    return { healthy: true, reason: `cluster is healthy; ${offers}`, phase };
   }
   return { healthy: s.health.healthy, reason: s.health.reason, phase };
 }
