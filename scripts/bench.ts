@@ -10,8 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log.ts";
-import { ensureExecutorArtifact } from "../lib/localcluster/executor_artifact.ts";
-import { ROOT } from "../lib/localcluster/processes.ts";
+import { ensureExecutorArtifact } from "../localcluster/executor_artifact.ts";
+import { ROOT } from "../localcluster/processes.ts";
 import { coldStart, measureBareEtcd, repairOnce } from "./bench_lifecycle.ts";
 import { formatTable, scenario, type ScenarioResult, summarize } from "./bench_stats.ts";
 import { type FootprintResult, formatFootprint, measureFootprint } from "./bench/footprint.ts";

@@ -7,18 +7,18 @@
  * @module
  */
 import type { Logger } from "../lib/log.ts";
-import { isReady, SchedulerAdmin } from "../lib/localcluster/admin_client.ts";
-import type { ManagedChild } from "../lib/localcluster/child.ts";
-import { findOnPath, schedulerLaunch } from "../lib/localcluster/cluster.ts";
-import { parseLocalClusterArgs } from "../lib/localcluster/config.ts";
-import { killAll, processesUnder } from "../lib/localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../lib/localcluster/ports.ts";
+import { isReady, SchedulerAdmin } from "../localcluster/admin_client.ts";
+import type { ManagedChild } from "../localcluster/child.ts";
+import { findOnPath, schedulerLaunch } from "../localcluster/cluster.ts";
+import { parseLocalClusterArgs } from "../localcluster/config.ts";
+import { killAll, processesUnder } from "../localcluster/leftovers.ts";
+import { freePort, freePortBlock } from "../localcluster/ports.ts";
 import {
   type LocalMesosProcess,
   pollUntil,
   startLocalMesosProcess,
   startSchedulerProcess,
-} from "../lib/localcluster/processes.ts";
+} from "../localcluster/processes.ts";
 
 const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 

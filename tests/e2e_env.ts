@@ -7,11 +7,8 @@
  * @module
  */
 import { createLogger, type Logger } from "../lib/log.ts";
-import {
-  type EnsuredArtifact,
-  ensureExecutorArtifact,
-} from "../lib/localcluster/executor_artifact.ts";
-import { freePortBlock } from "../lib/localcluster/ports.ts";
+import { type EnsuredArtifact, ensureExecutorArtifact } from "../localcluster/executor_artifact.ts";
+import { freePortBlock } from "../localcluster/ports.ts";
 import { type LocalMesos, startLocalMesos } from "../lib/localmesos/cluster.ts";
 import type { MasterOptions } from "../lib/localmesos/master/master.ts";
 

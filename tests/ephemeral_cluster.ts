@@ -7,8 +7,8 @@
  * @module
  */
 import { createLogger, type Logger } from "../lib/log.ts";
-import { killAll, processesUnder } from "../lib/localcluster/leftovers.ts";
-import { freePort } from "../lib/localcluster/ports.ts";
+import { killAll, processesUnder } from "../localcluster/leftovers.ts";
+import { freePort } from "../localcluster/ports.ts";
 import type { LocalMesos } from "../lib/localmesos/cluster.ts";
 import type { MasterOptions } from "../lib/localmesos/master/master.ts";
 import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";

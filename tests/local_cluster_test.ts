@@ -1,5 +1,5 @@
 /**
- * End to end: `deno task start` (scripts/local_cluster.ts) as a subprocess on free ports
+ * End to end: `deno task start` (localcluster/main.ts) as a subprocess on free ports
  * prints a ready block, the etcdctl line it prints works, and SIGINT stops every process it
  * started (local Mesos, scheduler, executors, etcd).
  *
@@ -14,8 +14,8 @@ import {
   isAlive,
   processesUnder,
   type ProcessId,
-} from "../lib/localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../lib/localcluster/ports.ts";
+} from "../localcluster/leftovers.ts";
+import { freePort, freePortBlock } from "../localcluster/ports.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const log = createLogger({ fields: { test: "local-cluster" } });
@@ -64,7 +64,7 @@ Deno.test("deno task start: ready line, etcdctl health through the printed endpo
     args: [
       "run",
       "-A",
-      `${ROOT}scripts/local_cluster.ts`,
+      `${ROOT}localcluster/main.ts`,
       "--mesos-port",
       "0",
       "--work-dir",

@@ -13,8 +13,8 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { killAll, processesUnder } from "../lib/localcluster/leftovers.ts";
-import { freePort } from "../lib/localcluster/ports.ts";
+import { killAll, processesUnder } from "../localcluster/leftovers.ts";
+import { freePort } from "../localcluster/ports.ts";
 import { startZooKeeper } from "../lib/zk/test_server.ts";
 import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import {

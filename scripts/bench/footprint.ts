@@ -9,9 +9,9 @@
  * @module
  */
 import type { Logger } from "../../lib/log.ts";
-import { processesUnder } from "../../lib/localcluster/leftovers.ts";
-import { freePort } from "../../lib/localcluster/ports.ts";
-import { pollUntil, ROOT } from "../../lib/localcluster/processes.ts";
+import { processesUnder } from "../../localcluster/leftovers.ts";
+import { freePort } from "../../localcluster/ports.ts";
+import { pollUntil, ROOT } from "../../localcluster/processes.ts";
 import { summarize, type Summary } from "../bench_stats.ts";
 import type { BenchCluster } from "../bench_lifecycle.ts";
 

@@ -11,10 +11,10 @@
  * @module
  */
 import { decodeMessage, type Encoding, type Plain } from "../../lib/mesos/codec.ts";
-import { startLocalMesosProcess } from "../../lib/localcluster/processes.ts";
+import { startLocalMesosProcess } from "../../localcluster/processes.ts";
 import { MASTER_INTERNAL } from "../../lib/localmesos/internal_protocol.ts";
 import { readRecords } from "../../lib/mesos/recordio.ts";
-import { freePort } from "../../lib/localcluster/ports.ts";
+import { freePort } from "../../localcluster/ports.ts";
 import { SchedulerProcess } from "../../tests/scheduler_harness.ts";
 import { summarize, type Summary } from "../bench_stats.ts";
 

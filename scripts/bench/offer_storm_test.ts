@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ensureExecutorArtifact } from "../../lib/localcluster/executor_artifact.ts";
+import { ensureExecutorArtifact } from "../../localcluster/executor_artifact.ts";
 import { createLogger } from "../../lib/log.ts";
 import { offerStorm, peakRssKb } from "./offer_storm.ts";
 

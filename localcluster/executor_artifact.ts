@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { Logger } from "../log.ts";
-import { type Artifact, buildArtifact } from "../../scripts/artifact.ts";
+import type { Logger } from "../lib/log.ts";
+import { type Artifact, buildArtifact } from "../scripts/artifact.ts";
 
 /** Name of the executor artifact (the launcher inside it and the tarball's stem). */
 export const EXECUTOR_ARTIFACT_NAME = "etcd-mesos-executor";

@@ -7,8 +7,8 @@
  * @module
  */
 import { createLogger } from "../lib/log.ts";
-import { runLocalCluster } from "../lib/localcluster/cluster.ts";
-import { LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from "../lib/localcluster/config.ts";
+import { runLocalCluster } from "./cluster.ts";
+import { LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from "./config.ts";
 
 const encoder = new TextEncoder();
 

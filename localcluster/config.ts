@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { type Config, parseConfig } from "../../scheduler/config.ts";
-import { SPECS } from "../../scheduler/config_specs.ts";
-import { ConfigError } from "../flags.ts";
+import { type Config, parseConfig } from "../scheduler/config.ts";
+import { SPECS } from "../scheduler/config_specs.ts";
+import { ConfigError } from "../lib/flags.ts";
 
 /** The launcher's command line, validated. */
 export interface LocalClusterConfig {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { MemberView } from "../../scheduler/core/views.ts";
+import type { MemberView } from "../scheduler/core/views.ts";
 import { type ClusterSnapshot, isReady, joined } from "./admin_client.ts";
 
 /** One thing worth telling the operator. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MemberView, Stats } from "../../scheduler/core/views.ts";
+import type { MemberView, Stats } from "../scheduler/core/views.ts";
 
 /** What the scheduler says about its cluster at one moment. */
 export interface ClusterSnapshot {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Logger } from "../log.ts";
+import type { Logger } from "../lib/log.ts";
 import { endpointsOf, SchedulerAdmin } from "./admin_client.ts";
 import type { ManagedChild } from "./child.ts";
 import type { LocalClusterConfig } from "./config.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { MemberView, Stats } from "../../scheduler/core/views.ts";
+import type { MemberView, Stats } from "../scheduler/core/views.ts";
 import type { ClusterSnapshot } from "./admin_client.ts";
 import { describe, ProgressTracker } from "./progress.ts";
 

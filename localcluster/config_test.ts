@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../flags.ts";
+import { ConfigError } from "../lib/flags.ts";
 import { LOCAL_CLUSTER_USAGE, LOCAL_SCHEDULER_DEFAULTS, parseLocalClusterArgs } from "./config.ts";
 
 Deno.test("parseLocalClusterArgs() defaults: 3 agents, port 5050, an ephemeral 3-member cluster", () => {

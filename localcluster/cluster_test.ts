@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseLocalClusterArgs } from "./config.ts";
 import { schedulerLaunch } from "./cluster.ts";
-import { silentLogger } from "../log.ts";
+import { silentLogger } from "../lib/log.ts";
 
 const given = ["--executor-bin=/tmp/x.tar", "--etcd-bin=/usr/bin/etcd"];
 

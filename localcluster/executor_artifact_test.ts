@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "../log.ts";
+import { silentLogger } from "../lib/log.ts";
 import { artifactInputs, ensureExecutorArtifact, staleReason } from "./executor_artifact.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
 Deno.test("staleReason() says missing, names a newer input, and is undefined when fresh", async () => {
   const dir = await Deno.makeTempDir({ prefix: "artifact-" });

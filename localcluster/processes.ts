@@ -8,7 +8,7 @@
 import { type ManagedChild, spawnChild } from "./child.ts";
 
 /** The project root (with a trailing slash). */
-export const ROOT: string = new URL("../../", import.meta.url).pathname;
+export const ROOT: string = new URL("../", import.meta.url).pathname;
 
 /** A child exited while it was still needed; carries the tail of its log. */
 export class ChildExitedError extends Error {
