@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Etcd3 } from "etcd3";
-import { startEtcd } from "../lib/etcd/test_server.ts";
+import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
 import {
   EtcdNotFoundError,
   grpcProxyArgs,

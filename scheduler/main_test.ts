@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { memoryLogger, silentLogger } from "../lib/log.ts";
 import { createLocalMaster, type LocalMaster } from "../lib/localmesos/master/master.ts";
 import { ZkClient } from "../lib/zk/client.ts";
-import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
+import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { runScheduler } from "./main.ts";
 
 const ZK = "--zk-framework-persist=zk://127.0.0.1:1/etcd-mesos";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createEtcdAdminClient, type EtcdAdmin } from "../lib/etcd/admin_client.ts";
-import { startEtcd } from "../lib/etcd/test_server.ts";
-import { freePort } from "../lib/zk/test_server.ts";
+import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
+import { freePort } from "../lib/zk/testing/zookeeper_server.ts";
 import { probeMembers, withDeadline } from "./prober.ts";
 
 Deno.test("probeMembers() reports a live member, the membership and a good read", async () => {

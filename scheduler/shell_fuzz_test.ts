@@ -10,12 +10,12 @@ import { FakeClock } from "../lib/clock.ts";
 import { memoryLogger } from "../lib/log.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import { CodecError, decodeMessage, toJsonText } from "../lib/mesos/codec.ts";
-import { mutateJsonValue, SeededRandom } from "../lib/mesos/fuzzing.ts";
+import { mutateJsonValue, SeededRandom } from "../lib/mesos/testing/fuzzing.ts";
 import type { Offer, SchedulerEvent, TaskState } from "../lib/mesos/types.ts";
 import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
 import { executorCommand } from "../contract/executor_command.ts";
 import { createSchedulerShell } from "./shell.ts";
-import { FakeEtcd, FakeShellClient } from "./shell_fakes.ts";
+import { FakeEtcd, FakeShellClient } from "./testing/shell_fakes.ts";
 
 const EVENT = "mesos.v1.scheduler.Event";
 const FW = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";

@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { createAdminHandler } from "../scheduler/admin/handler.ts";
 import { type LoadResult, runLoad } from "../scheduler/admin/load_driver.ts";
-import { startSteadyShell } from "../scheduler/shell_fakes.ts";
+import { startSteadyShell } from "../scheduler/testing/shell_fakes.ts";
 
 const USAGE = `Usage: deno run -A scripts/bench_admin.ts [options]
   --rate N          requests per second to start (default 1000; 0 = as fast as possible)

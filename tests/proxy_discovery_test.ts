@@ -13,8 +13,8 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { mesosDnsRecords, srvPorts } from "../lib/mesos_dns.ts";
-import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
+import { mesosDnsRecords, srvPorts } from "../lib/mesos/testing/mesos_dns.ts";
+import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
 import {

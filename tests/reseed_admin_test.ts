@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
 import { killAll, processesUnder } from "../localcluster/leftovers.ts";
 import { freePort } from "../localcluster/ports.ts";
-import { startZooKeeper } from "../lib/zk/test_server.ts";
+import { startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import {
   AdminApi,

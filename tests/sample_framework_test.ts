@@ -5,7 +5,7 @@
  * survives the leading master's death without losing a task, then kills the tasks.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { startZooKeeper } from "../lib/zk/test_server.ts";
+import { startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { startLocalMesos } from "../lib/localmesos/cluster.ts";
 import { createMasterDetector } from "../lib/mesos/master_detector.ts";
 import { createSchedulerClient, type SchedulerNotice } from "../lib/mesos/scheduler_client.ts";

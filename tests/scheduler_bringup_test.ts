@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
-import { freePort, startZooKeeper } from "../lib/zk/test_server.ts";
+import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { schedulerFlags, startTestMesos, testExecutorArtifact } from "./e2e_env.ts";
 import {
   AdminApi,

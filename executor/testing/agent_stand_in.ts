@@ -13,7 +13,7 @@ import {
   type ScriptedServer,
   type ScriptedStream,
   startScriptedServer,
-} from "../../lib/mesos/test_server.ts";
+} from "../../lib/mesos/testing/scripted_server.ts";
 import type { ExecutorEvent, TaskInfo, TaskStatus } from "../../lib/mesos/types.ts";
 
 const EVENT = "mesos.v1.executor.Event";

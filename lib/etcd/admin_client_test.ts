@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createEtcdAdminClient, EtcdAdminError, normalizeEndpoint } from "./admin_client.ts";
 import { etcdArgv } from "./argv.ts";
-import { startEtcd } from "./test_server.ts";
+import { startEtcd } from "./testing/etcd_server.ts";
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { CodecError, decodeMessage, encodeMessage, type Encoding, toProtobuf } from "./codec.ts";
 import { RecordIODecoder, RecordIOError } from "./recordio.ts";
-import { mutateBytes, mutateJsonText, SeededRandom } from "./fuzzing.ts";
+import { mutateBytes, mutateJsonText, SeededRandom } from "./testing/fuzzing.ts";
 import { transcriptBytes } from "../../tests/fixtures/transcripts.ts";
 
 const EVENT = "mesos.v1.scheduler.Event";

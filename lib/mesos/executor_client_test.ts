@@ -15,7 +15,7 @@ import {
   type ScriptedStream,
   splitRecordIO,
   startScriptedServer,
-} from "./test_server.ts";
+} from "./testing/scripted_server.ts";
 import { transcriptBytes, transcriptText } from "../../tests/fixtures/transcripts.ts";
 import { sameBytes } from "./uuid.ts";
 

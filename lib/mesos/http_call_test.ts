@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { basicAuth, postMesos, sendCall } from "./http_call.ts";
 import { MesosApiError } from "./client_errors.ts";
-import { startScriptedServer } from "./test_server.ts";
+import { startScriptedServer } from "./testing/scripted_server.ts";
 import { memoryLogger } from "../log.ts";
 
 const body = new TextEncoder().encode('{"type":"TEARDOWN"}');

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryLogger } from "../log.ts";
 import { ZkClient, type ZkConnectOptions } from "../zk/client.ts";
-import { expireSession, freePort, startZooKeeper } from "../zk/test_server.ts";
+import { expireSession, freePort, startZooKeeper } from "../zk/testing/zookeeper_server.ts";
 import {
   createMasterDetector,
   type MasterDetector,

@@ -8,8 +8,12 @@ import assert from "node:assert/strict";
 import { createSchedulerClient, type SchedulerNotice } from "./scheduler_client.ts";
 import { decodeMessage, encodeMessage, type Encoding } from "./codec.ts";
 import { encodeRecord, RecordIODecoder } from "./recordio.ts";
-import { mutateBytes, mutateJsonText, SeededRandom } from "./fuzzing.ts";
-import { type RecordedRequest, type ScriptedServer, startScriptedServer } from "./test_server.ts";
+import { mutateBytes, mutateJsonText, SeededRandom } from "./testing/fuzzing.ts";
+import {
+  type RecordedRequest,
+  type ScriptedServer,
+  startScriptedServer,
+} from "./testing/scripted_server.ts";
 import { transcriptBytes } from "../../tests/fixtures/transcripts.ts";
 
 const EVENT = "mesos.v1.scheduler.Event";

@@ -12,7 +12,11 @@ import {
 import { decodeMessage, encodeMessage, type Encoding } from "./codec.ts";
 import { encodeRecord } from "./recordio.ts";
 import { MesosAuthenticationError } from "./client_errors.ts";
-import { type RecordedRequest, type ScriptedServer, startScriptedServer } from "./test_server.ts";
+import {
+  type RecordedRequest,
+  type ScriptedServer,
+  startScriptedServer,
+} from "./testing/scripted_server.ts";
 import { memoryLogger } from "../log.ts";
 import type { SchedulerCall } from "./calls.ts";
 

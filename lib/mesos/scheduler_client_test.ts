@@ -20,7 +20,7 @@ import {
   type ScriptedServer,
   splitRecordIO,
   startScriptedServer,
-} from "./test_server.ts";
+} from "./testing/scripted_server.ts";
 import { transcriptBytes, transcriptText } from "../../tests/fixtures/transcripts.ts";
 import { FakeClock } from "../clock.ts";
 import { memoryLogger } from "../log.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryLogger } from "../log.ts";
 import { ZkClient, ZkConnectError, ZkError, type ZkState, type ZkWatchEvent } from "./client.ts";
-import { expireSession, freePort, startZooKeeper } from "./test_server.ts";
+import { expireSession, freePort, startZooKeeper } from "./testing/zookeeper_server.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 

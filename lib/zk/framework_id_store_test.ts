@@ -7,7 +7,7 @@ import {
   FrameworkIdStoreClosedError,
   isPlausibleFrameworkId,
 } from "./framework_id_store.ts";
-import { freePort, startZooKeeper } from "./test_server.ts";
+import { freePort, startZooKeeper } from "./testing/zookeeper_server.ts";
 
 const ID = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

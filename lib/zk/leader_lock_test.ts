@@ -9,7 +9,7 @@ import {
   leaderLockNode,
   type LeaderLockStatus,
 } from "./leader_lock.ts";
-import { expireSession, freePort, startZooKeeper } from "./test_server.ts";
+import { expireSession, freePort, startZooKeeper } from "./testing/zookeeper_server.ts";
 
 /** Resolves with the first status `want` accepts (now or later); fails after `ms`. */
 function statusWhere(

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { memoryLogger } from "../../lib/log.ts";
-import { startSteadyShell } from "../shell_fakes.ts";
+import { startSteadyShell } from "../testing/shell_fakes.ts";
 import { createAdminHandler } from "./handler.ts";
 import { type LoadRequest, quantile, runLoad } from "./load_driver.ts";
 

@@ -13,7 +13,7 @@ import { type LocalMesos, resourcesForAgent } from "../../lib/localmesos/cluster
 import { createLocalAgent, type LocalAgent } from "../../lib/localmesos/agent/agent.ts";
 import { createLocalMaster, type LocalMaster } from "../../lib/localmesos/master/master.ts";
 import { createMasterDetector, type MasterDetector } from "../../lib/mesos/master_detector.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../../lib/zk/test_server.ts";
+import { startZooKeeper, type ZooKeeperServer } from "../../lib/zk/testing/zookeeper_server.ts";
 import {
   schedulerFlags,
   startTestMesos,

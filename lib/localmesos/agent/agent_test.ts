@@ -3,7 +3,13 @@ import { transcriptText } from "../../../tests/fixtures/transcripts.ts";
 import { silentLogger } from "../../log.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";
-import { customTask, FakeMaster, processExists, transcriptFramework, waitFor } from "./testing.ts";
+import {
+  customTask,
+  FakeMaster,
+  processExists,
+  transcriptFramework,
+  waitFor,
+} from "./testing/fake_master.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 const EXECUTOR = new URL("./testdata/test_executor.ts", import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { silentLogger } from "../../log.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
 import { createLocalAgent, type LocalAgent } from "./agent.ts";
 import { commandExecutorInfo, commandOutcome, killGraceMs } from "./command_task.ts";
-import { FakeMaster, transcriptFramework, waitFor } from "./testing.ts";
+import { FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 

@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../log.ts";
 import { ZkClient } from "../../zk/client.ts";
-import { startZooKeeper } from "../../zk/test_server.ts";
+import { startZooKeeper } from "../../zk/testing/zookeeper_server.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentOptions } from "./agent.ts";
-import { customTask, FakeMaster, processExists, transcriptFramework, waitFor } from "./testing.ts";
+import {
+  customTask,
+  FakeMaster,
+  processExists,
+  transcriptFramework,
+  waitFor,
+} from "./testing/fake_master.ts";
 
 async function withAgent(
   masters: FakeMaster[],

@@ -4,7 +4,7 @@ import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";
-import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing.ts";
+import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 

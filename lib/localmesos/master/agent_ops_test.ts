@@ -9,7 +9,7 @@ import {
   startTestMaster,
   subscribeFramework,
   type TestScheduler,
-} from "./testing.ts";
+} from "./testing/harness.ts";
 
 const TEXT = new TextDecoder();
 

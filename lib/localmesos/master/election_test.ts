@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../../clock.ts";
 import { silentLogger } from "../../log.ts";
 import { ZkClient } from "../../zk/client.ts";
-import { startZooKeeper } from "../../zk/test_server.ts";
+import { startZooKeeper } from "../../zk/testing/zookeeper_server.ts";
 import { masterInfoZnodeData } from "./election.ts";
 import { createLocalMaster, type LocalMaster } from "./master.ts";
-import { subscribeFramework } from "./testing.ts";
+import { subscribeFramework } from "./testing/harness.ts";
 
 async function get(url: string, init: RequestInit = {}) {
   const res = await fetch(url, { redirect: "manual", ...init });

@@ -8,7 +8,7 @@ import {
   startTestMaster,
   subscribeFramework,
   TestScheduler,
-} from "./testing.ts";
+} from "./testing/harness.ts";
 
 async function frameworkState(masterUrl: string) {
   return JSON.parse(await (await fetch(`${masterUrl}/master/state`)).text());

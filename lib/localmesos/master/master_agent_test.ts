@@ -5,10 +5,15 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../log.ts";
 import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
-import { startZooKeeper } from "../../zk/test_server.ts";
+import { startZooKeeper } from "../../zk/testing/zookeeper_server.ts";
 import { createLocalAgent } from "../agent/agent.ts";
 import { createLocalMaster } from "./master.ts";
-import { acceptOffer, commandTask, subscribeFramework, type TestScheduler } from "./testing.ts";
+import {
+  acceptOffer,
+  commandTask,
+  subscribeFramework,
+  type TestScheduler,
+} from "./testing/harness.ts";
 
 async function ackAll(scheduler: TestScheduler, masterUrl: string, status: Plain) {
   if (status.uuid === undefined) return;

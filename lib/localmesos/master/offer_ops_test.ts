@@ -5,7 +5,7 @@ import {
   startFakeAgent,
   startTestMaster,
   subscribeFramework,
-} from "./testing.ts";
+} from "./testing/harness.ts";
 
 Deno.test("DECLINE filters the agent for refuse_seconds, then it is offered again", async () => {
   const { master, clock } = await startTestMaster();

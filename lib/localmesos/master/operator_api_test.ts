@@ -8,7 +8,7 @@ import {
   startFakeAgent,
   startTestMaster,
   subscribeFramework,
-} from "./testing.ts";
+} from "./testing/harness.ts";
 
 Deno.test("operator API answers GET_TASKS in JSON and GET_STATE in protobuf", async () => {
   const { master } = await startTestMaster();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { postCall, startTestMaster, TestScheduler } from "./testing.ts";
+import { postCall, startTestMaster, TestScheduler } from "./testing/harness.ts";
 
 const SUBSCRIBE = {
   type: "SUBSCRIBE",

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { transcriptText } from "../../../tests/fixtures/transcripts.ts";
-import { startFakeAgent, startTestMaster, TestScheduler } from "./testing.ts";
+import { startFakeAgent, startTestMaster, TestScheduler } from "./testing/harness.ts";
 
 const CAPTURED_MASTER = "21876e6e-9ac8-4f1c-9ded-ea98ae5d022f";
 const CAPTURED_STREAM = "8ccff7d3-3bc3-4ff0-a1c1-c5cb76705958";

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { decodeMessage, toJsonText } from "../../mesos/codec.ts";
 import { transcriptBytes, transcriptText } from "../../../tests/fixtures/transcripts.ts";
-import { splitRecordIO } from "../../mesos/test_server.ts";
+import { splitRecordIO } from "../../mesos/testing/scripted_server.ts";
 import { AGENT_INTERNAL, MASTER_INTERNAL } from "../internal_protocol.ts";
-import { startFakeAgent, startTestMaster, TestScheduler } from "./testing.ts";
+import { startFakeAgent, startTestMaster, TestScheduler } from "./testing/harness.ts";
 
 const CAPTURED_MASTER = "21876e6e-9ac8-4f1c-9ded-ea98ae5d022f";
 const TEXT = new TextDecoder();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { transcriptText } from "../tests/fixtures/transcripts.ts";
+import { transcriptText } from "../../../tests/fixtures/transcripts.ts";
 import {
   dnsLabel,
   domainFrag,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64, type Plain } from "../../../mesos/codec.ts";
 import {
   AGENT_INTERNAL,
   type ExecutorExitedRequest,
@@ -13,7 +13,7 @@ import {
   MASTER_INTERNAL,
   type RegisterAgentRequest,
   type StatusUpdateRequest,
-} from "../internal_protocol.ts";
+} from "../../internal_protocol.ts";
 
 /** Polls `check` every 20 ms until it returns a value other than undefined/false. */
 export async function waitFor<T>(

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../../mesos/codec.ts";
 import {
   type RecordedRequest,
   type ScriptedServer,
   startScriptedServer,
-} from "../../mesos/test_server.ts";
-import { MASTER_INTERNAL, type RegisterAgentResponse } from "../internal_protocol.ts";
+} from "../../../mesos/testing/scripted_server.ts";
+import { MASTER_INTERNAL, type RegisterAgentResponse } from "../../internal_protocol.ts";
 
 /** A fake agent registered with a master. */
 export interface FakeAgent {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EtcdStartError, startEtcd } from "./test_server.ts";
+import { EtcdStartError, startEtcd } from "./etcd_server.ts";
 
 Deno.test("startEtcd() runs a healthy single member on loopback and stop() removes it", async () => {
   const etcd = await startEtcd({ name: "solo" });

@@ -5,21 +5,21 @@
  *
  * @module
  */
-import { FakeClock } from "../lib/clock.ts";
+import { FakeClock } from "../../lib/clock.ts";
 import type {
   AddMemberResult,
   EtcdAdmin,
   EtcdMember,
   EtcdMemberStatus,
-} from "../lib/etcd/admin_client.ts";
-import { type Logger, silentLogger } from "../lib/log.ts";
-import { AsyncQueue } from "../lib/mesos/async_queue.ts";
-import type { SchedulerCall } from "../lib/mesos/calls.ts";
-import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
-import type { SchedulerEvent } from "../lib/mesos/types.ts";
-import { status, TEST_OPTIONS } from "./core/testing.ts";
-import { executorCommand } from "../contract/executor_command.ts";
-import { createSchedulerShell, type SchedulerShell, type ShellClient } from "./shell.ts";
+} from "../../lib/etcd/admin_client.ts";
+import { type Logger, silentLogger } from "../../lib/log.ts";
+import { AsyncQueue } from "../../lib/mesos/async_queue.ts";
+import type { SchedulerCall } from "../../lib/mesos/calls.ts";
+import type { SchedulerNotice } from "../../lib/mesos/scheduler_client.ts";
+import type { SchedulerEvent } from "../../lib/mesos/types.ts";
+import { status, TEST_OPTIONS } from "../core/testing.ts";
+import { executorCommand } from "../../contract/executor_command.ts";
+import { createSchedulerShell, type SchedulerShell, type ShellClient } from "../shell.ts";
 
 /** The framework id the fakes subscribe with. */
 export const FAKE_FRAMEWORK_ID = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ZkClient } from "./client.ts";
-import { freePort, startZooKeeper, ZooKeeperStartError } from "./test_server.ts";
+import { ZkClient } from "../client.ts";
+import { freePort, startZooKeeper, ZooKeeperStartError } from "./zookeeper_server.ts";
 
 Deno.test("startZooKeeper() serves sessions on 127.0.0.1 and stop() removes its temp dir", async () => {
   const zk = await startZooKeeper();

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ZkClient } from "./client.ts";
+import type { ZkClient } from "../client.ts";
 
 /** Options for {@linkcode startZooKeeper}. */
 export interface ZooKeeperOptions {

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { FakeClock } from "../../clock.ts";
-import { CONTENT_TYPE, decodeMessage, type Encoding, type Plain } from "../../mesos/codec.ts";
-import { RecordIODecoder } from "../../mesos/recordio.ts";
-import { silentLogger } from "../../log.ts";
-import { createLocalMaster, type LocalMaster, type LocalMasterInit } from "./master.ts";
+import { FakeClock } from "../../../clock.ts";
+import { CONTENT_TYPE, decodeMessage, type Encoding, type Plain } from "../../../mesos/codec.ts";
+import { RecordIODecoder } from "../../../mesos/recordio.ts";
+import { silentLogger } from "../../../log.ts";
+import { createLocalMaster, type LocalMaster, type LocalMasterInit } from "../master.ts";
 
 export * from "./fake_agent.ts";
 
