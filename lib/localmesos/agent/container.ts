@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { destroyContainer, type DestroyResult } from "./container_destroy.ts";
 
 /** The sandbox path Mesos uses: `<workDir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>`. */
 export function sandboxPath(
@@ -36,6 +37,11 @@ export interface ContainerProcess {
   readonly exited: Promise<ExitStatus>;
   /** Sends `signal` to the whole process group; false when it is already gone. */
   signalGroup(signal: Deno.Signal): boolean;
+  /**
+   * SIGKILLs every process left in the container (group and session) and resolves once
+   * none is alive, or after `timeoutMs` (default 5000) with `complete` false.
+   */
+  destroy(timeoutMs?: number): Promise<DestroyResult>;
 }
 
 /** What to run: argv[0] is looked up in the given environment's PATH. */
@@ -97,6 +103,7 @@ export function launchContainer(spec: ContainerSpec): ContainerProcess {
         return false;
       }
     },
+    destroy: (timeoutMs) => destroyContainer(pid, { timeoutMs }),
   };
 }
 

@@ -8,7 +8,7 @@
 import type { Plain } from "../../mesos/codec.ts";
 import { isTerminal } from "../../mesos/types.ts";
 import { commandOutcome, killGraceMs } from "./command_task.ts";
-import { sandboxPath } from "./container.ts";
+import { type ContainerProcess, sandboxPath } from "./container.ts";
 import { formatDuration } from "./executor_env.ts";
 import { launchCommand } from "./launch.ts";
 import { type ExecutorEntry, type FrameworkEntry, hasCapability, type TaskEntry } from "./model.ts";
@@ -78,7 +78,10 @@ export function startExecutor(
     if (entry.state === "LAUNCHING") {
       entry.state = entry.kind === "command" ? "RUNNING" : "REGISTERING";
     }
-    return process.exited.then((exit) => finishExecutor(ctx, fw, entry, exit.raw, exit));
+    return process.exited.then(async (exit) => {
+      await destroyContainer(ctx, entry, process);
+      finishExecutor(ctx, fw, entry, exit.raw, exit);
+    });
   }, (e) => {
     ctx.log.warn("container launch failed", { executor_id: entry.id, error: e });
     entry.termination ??= {
@@ -88,6 +91,28 @@ export function startExecutor(
     finishExecutor(ctx, fw, entry, -1);
   });
   entry.finished = done;
+}
+
+/**
+ * The container's leader has exited: SIGKILL every process left in it (e.g. an etcd the
+ * executor started) and wait until they are gone, as a real agent destroys the container
+ * before it reports the executor's tasks terminal.
+ */
+async function destroyContainer(
+  ctx: SupervisorContext,
+  entry: ExecutorEntry,
+  process: ContainerProcess,
+): Promise<void> {
+  const ids = { executor_id: entry.id, container_id: entry.containerId };
+  try {
+    const { killed, complete } = await process.destroy();
+    if (!complete) ctx.log.warn("container processes survived SIGKILL", { ...ids, killed });
+    else if (killed.length > 0) {
+      ctx.log.info("killed processes left in the container", { ...ids, killed });
+    }
+  } catch (e) {
+    ctx.log.warn("container destroy failed", { ...ids, error: e });
+  }
 }
 
 function armRegistrationTimer(ctx: SupervisorContext, entry: ExecutorEntry): void {
