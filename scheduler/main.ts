@@ -35,6 +35,7 @@ import {
 } from "../lib/zk/framework_id_store.ts";
 import { createLeaderLock, type LeaderLock, LeaderLockClosedError } from "../lib/zk/leader_lock.ts";
 import { createAdminHandler } from "./admin/handler.ts";
+import { SchedulerHistory } from "./admin/history.ts";
 import { type ArtifactServer, startArtifactServer } from "./artifact_server.ts";
 import { type Config, coreOptionsOf, parseConfig, usage } from "./config.ts";
 import { initialState } from "./core/state.ts";
@@ -218,6 +219,7 @@ async function wire(
     standby: c.ephemeral ? undefined : "waiting for the leader lock",
   };
   const idle = initialState(coreOptionsOf(c));
+  const history = new SchedulerHistory();
   const admin = Deno.serve(
     {
       hostname: c.adminAddress,
@@ -234,6 +236,7 @@ async function wire(
       requestReseed: () =>
         the.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
+      history,
       token: pre.adminToken,
       frameworkName: c.frameworkName,
       logger: log,
@@ -255,12 +258,15 @@ async function wire(
     });
     let leading = false;
     let releasing = false;
+    let held = false;
     cleanup.push(() => {
       releasing = true;
       return lock.close();
     });
     lock.onChange((status) => {
       if (releasing) return;
+      if (held && !status.held) history.leaderLockLost();
+      held = status.held;
       if (!leading) {
         the.standby = status.held
           ? undefined
@@ -340,6 +346,7 @@ async function wire(
     core: coreOptionsOf(c),
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
     newFramework: frameworkId === undefined,
+    onStep: (step) => history.observe(step),
     logger: log,
   });
   the.shell = shell;

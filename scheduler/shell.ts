@@ -29,6 +29,7 @@ import {
   type Stats,
   statsOf,
 } from "./core/views.ts";
+import type { ObservedStep } from "./admin/history.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
 import { outcomeFromMessage, outcomeFromStatus } from "./order_outcomes.ts";
@@ -61,6 +62,11 @@ export interface SchedulerShellOptions {
    * it, so the first reconciliation is finished at once instead of waiting for silence.
    */
   newFramework?: boolean;
+  /**
+   * Called after every step with the input, the state before and after, and the effects
+   * (the admin API's history watches the core this way).
+   */
+  onStep?: (step: ObservedStep) => void;
   /** Deadline of each probe call; default 5000 ms. */
   probeTimeoutMs?: number;
   /** A `tick` at least this often, whatever timers the core armed; default 5000 ms. */
@@ -212,7 +218,9 @@ class Shell implements SchedulerShell {
   }
 
   #step(input: Input): void {
-    const { state, effects } = step(this.#state, input, this.#clock.now());
+    const before = this.#state;
+    const at = this.#clock.now();
+    const { state, effects } = step(before, input, at);
     this.#state = state;
     if (input.type === "admin" && input.requestId !== undefined) {
       const reply = state.reseedReply;
@@ -225,6 +233,11 @@ class Shell implements SchedulerShell {
       );
     }
     for (const effect of effects) this.#runner.run(effect);
+    try {
+      this.#opts.onStep?.({ input, before, after: state, effects, at });
+    } catch (error) {
+      this.#log.error("onStep failed", { input: input.type, error });
+    }
   }
 
   /** An explicit RECONCILE for tasks the master has not answered about yet. */

@@ -54,7 +54,17 @@ Deno.test("README keeps its sections and documents every admin endpoint", async 
   ) {
     assert.ok(headings.includes(h), `section "${h}"`);
   }
-  for (const path of ["/healthz", "/stats", "/members", "/membership", "/metrics", "/reseed"]) {
+  for (
+    const path of [
+      "/healthz",
+      "/stats",
+      "/members",
+      "/membership",
+      "/metrics",
+      "/history",
+      "/reseed",
+    ]
+  ) {
     assert.ok(text.includes(`\`${path}\``), path);
   }
   assert.ok(text.includes("_etcd-server._client.<framework>.mesos"));

@@ -5,8 +5,9 @@
  * | path | method | response |
  * |---|---|---|
  * | `/healthz` | GET | 200 `cluster is healthy` / 503 with the reason; a standby: 200 `standby: …` |
- * | `/stats` | GET | JSON counters, and `leader`: 1 while this scheduler leads, 0 as a standby |
+ * | `/stats` | GET | JSON counters (the core's and the history's), and `leader`: 1 while this scheduler leads, 0 as a standby |
  * | `/members`, `/membership` | GET | JSON array of members |
+| `/history` | GET | JSON: every reseed (ranking, orders, seeds, kills) and the last kills with their reasons |
  * | `/metrics` | GET | Prometheus text |
  * | `/` | GET | status page |
  * | `/reseed` | POST | 202 `reseeding: <decision>` / 409 `reseed refused: <reason>` (Bearer token; 401 without/wrong, 403 if none set; 503 on a standby) |
@@ -17,6 +18,7 @@
  */
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import type { HealthView, MemberView, Stats } from "../core/views.ts";
+import type { HistoryCounters, HistoryView } from "./history.ts";
 import { formatMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { statusPage } from "./page.ts";
 import { bearerToken, tokensEqual } from "./token.ts";
@@ -38,6 +40,11 @@ export interface AdminDeps {
    * nothing counts as accepted.
    */
   requestReseed(): ReseedAnswer | void | Promise<ReseedAnswer | void>;
+  /**
+   * What the scheduler has done (see `history.ts`): served on `/history`, its counters added
+   * to `/stats` and `/metrics`. Absent: `/history` is empty and `/stats` has the core's only.
+   */
+  history?: { view(): HistoryView; counters(): HistoryCounters };
   /** The token `POST /reseed` requires; when unset, reseeding over HTTP is disabled (403). */
   token?: string;
   /** Shown on the status page; default `etcd`. */
@@ -130,9 +137,10 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
       : text(`reseed refused: ${answer.message}`, 409);
   };
 
-  /** The stats with `leader` (1 unless standing by). */
-  const stats = (): Stats & { leader: number } => ({
+  /** The stats with the history's counters and `leader` (1 unless standing by). */
+  const stats = (): Stats & Partial<HistoryCounters> & { leader: number } => ({
     ...deps.stats(),
+    ...deps.history?.counters(),
     leader: deps.standby?.() === undefined ? 1 : 0,
   });
 
@@ -151,6 +159,10 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     "/stats": { methods: GET, handle: () => json(stats()) },
     "/members": { methods: GET, handle: () => json(deps.members()) },
     "/membership": { methods: GET, handle: () => json(deps.members()) },
+    "/history": {
+      methods: GET,
+      handle: () => json(deps.history?.view() ?? { reseeds: [], kills: [] }),
+    },
     "/metrics": {
       methods: GET,
       handle: () =>

@@ -271,3 +271,52 @@ Deno.test("admin: without a standby callback the scheduler reports itself leader
   assert.equal((await (await t.call("/stats")).json()).leader, 1);
   assert.match(await (await t.call("/metrics")).text(), /^etcd_mesos_leader 1$/m);
 });
+
+Deno.test("GET /history serves the history; its counters join /stats and /metrics", async () => {
+  const history = {
+    view: () => ({
+      reseeds: [{
+        id: "reseed-1",
+        source: "auto" as const,
+        reason: "quorum lost",
+        startedAt: 1,
+        phase: "cleanup" as const,
+        ranking: [{ member: "etcd-2", raftIndex: "42" }],
+        seeds: ["etcd-2"],
+        failedSeeds: [],
+        fenced: ["etcd-3"],
+        orders: [],
+        killed: ["etcd-3"],
+        outcome: "done" as const,
+        endedAt: 9,
+      }],
+      kills: [{ at: 9, taskId: "t3", member: "etcd-3", reason: "fenced", reseed: "reseed-1" }],
+    }),
+    counters: () => ({
+      subscriptions: 2,
+      reconciliations: 2,
+      tasks_adopted: 3,
+      leader_lock_losses: 0,
+    }),
+  };
+  const t = setup({ history });
+  const res = await t.call("/history");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.deepEqual(await res.json(), history.view());
+  assert.deepEqual(await (await t.call("/stats")).json(), {
+    ...stats,
+    ...history.counters(),
+    leader: 1,
+  });
+  const metrics = await (await t.call("/metrics")).text();
+  assert.match(metrics, /^# TYPE etcd_mesos_subscriptions_total counter$/m);
+  assert.match(metrics, /^etcd_mesos_tasks_adopted_total 3$/m);
+  assert.equal((await t.call("/history", { method: "POST" })).status, 405);
+});
+
+Deno.test("GET /history without a history is empty, and /stats has the core's counters only", async () => {
+  const t = setup();
+  assert.deepEqual(await (await t.call("/history")).json(), { reseeds: [], kills: [] });
+  assert.deepEqual(await (await t.call("/stats")).json(), { ...stats, leader: 1 });
+});

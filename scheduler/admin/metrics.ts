@@ -4,12 +4,16 @@
  * @module
  */
 import type { MemberView, Stats } from "../core/views.ts";
+import type { HistoryCounters } from "./history.ts";
+
+/** What `/metrics` shows: the core's stats and, when given, the history's counters. */
+type Metric = keyof Stats | keyof HistoryCounters | "leader";
 
 /** The Content-Type of the Prometheus text format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** Monotonic counters; every other stat is a gauge. */
-const COUNTERS: ReadonlySet<keyof Stats> = new Set<keyof Stats>([
+const COUNTERS: ReadonlySet<Metric> = new Set<Metric>([
   "launched_servers",
   "failed_servers",
   "cluster_livelocks",
@@ -20,9 +24,13 @@ const COUNTERS: ReadonlySet<keyof Stats> = new Set<keyof Stats>([
   "offers_declined",
   "destructive_deferred",
   "probes",
+  "subscriptions",
+  "reconciliations",
+  "tasks_adopted",
+  "leader_lock_losses",
 ]);
 
-const HELP: Partial<Record<keyof Stats, string>> = {
+const HELP: Partial<Record<Metric, string>> = {
   running_servers: "Members whose task is TASK_RUNNING.",
   launched_servers: "Member tasks launched since the scheduler started.",
   failed_servers: "Member tasks that ended without being retired by the scheduler.",
@@ -36,6 +44,10 @@ const HELP: Partial<Record<keyof Stats, string>> = {
   stray_members: "etcds answering although their task is not running.",
   healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
   desired_servers: "The configured cluster size.",
+  subscriptions: "SUBSCRIBED events: the first subscription and one after each failover.",
+  reconciliations: "Reconciliations finished (every known task answered).",
+  tasks_adopted: "Running tasks taken over from a previous scheduler instead of launched.",
+  leader_lock_losses: "Times the leader lock was lost while held.",
 };
 
 function escapeLabel(v: string): string {
@@ -47,12 +59,12 @@ function escapeLabel(v: string): string {
  * Counters get a `_total` suffix; every name is prefixed with `prefix`.
  */
 export function formatMetrics(
-  stats: Stats,
+  stats: Stats & Partial<HistoryCounters>,
   members: readonly MemberView[] = [],
   prefix = "etcd_mesos_",
 ): string {
   const lines: string[] = [];
-  for (const [key, value] of Object.entries(stats) as [keyof Stats, number][]) {
+  for (const [key, value] of Object.entries(stats) as [Metric, number][]) {
     const counter = COUNTERS.has(key);
     const name = `${prefix}${key}${counter ? "_total" : ""}`;
     lines.push(`# HELP ${name} ${HELP[key] ?? key.replace(/_/g, " ") + "."}`);
