@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type EtcdAdmin, EtcdAdminError, type EtcdMember } from "../lib/etcd/admin_client.ts";
+import { EtcdAdminError, type EtcdMember } from "../lib/etcd/admin_client.ts";
+import { EtcdAdminStub, etcdAdminStub } from "../lib/etcd/testing/etcd_admin_stub.ts";
 import { memoryLogger } from "../lib/log.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import type { Input } from "./core/inputs.ts";
@@ -23,7 +24,7 @@ function runner(overrides: Partial<EffectRunnerDeps> = {}) {
       calls.push(c);
       return Promise.resolve();
     },
-    etcd: {} as EtcdAdmin,
+    etcd: new EtcdAdminStub(),
     feed: (i) => fed.push(i),
     taskInfo: () => {
       throw new Error("not used");
@@ -64,17 +65,17 @@ Deno.test("EffectRunner sends Mesos calls in effect order even when an earlier o
 });
 
 Deno.test("EffectRunner answers etcdAddLearner with the new member and the membership", async () => {
-  const etcd = {
-    addLearner: (urls: string[], o: { endpoints: string[] }) => {
+  const etcd = etcdAdminStub({
+    addLearner: (urls, o) => {
       assert.deepEqual(urls, ["http://h:2"]);
-      assert.deepEqual(o.endpoints, ["http://h:1"]);
+      assert.deepEqual(o?.endpoints, ["http://h:1"]);
       return Promise.resolve({
         member: member("2", true),
         members: [member("1"), member("2", true)],
         learner: true,
       });
     },
-  } as unknown as EtcdAdmin;
+  });
   const { r, fed } = runner({ etcd });
   r.run({
     type: "etcdAddLearner",
@@ -96,12 +97,12 @@ Deno.test("EffectRunner answers etcdAddLearner with the new member and the membe
 });
 
 Deno.test("EffectRunner turns an etcd failure into a failed etcdResult with its kind", async () => {
-  const etcd = {
+  const etcd = etcdAdminStub({
     promote: () =>
       Promise.reject(
         new EtcdAdminError("memberPromote", "h:1", "learner-not-ready", "not in sync"),
       ),
-  } as unknown as EtcdAdmin;
+  });
   const { r, fed } = runner({ etcd });
   r.run({ type: "etcdPromote", memberId: "2", name: "etcd-2", endpoints: ["http://h:1"] });
   await r.idle();

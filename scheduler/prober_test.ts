@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createEtcdAdminClient, type EtcdAdmin } from "../lib/etcd/admin_client.ts";
+import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
+import { etcdAdminStub } from "../lib/etcd/testing/etcd_admin_stub.ts";
 import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
 import { freePort } from "../lib/zk/testing/zookeeper_server.ts";
 import { probeMembers, withDeadline } from "./prober.ts";
@@ -36,11 +37,11 @@ Deno.test("probeMembers() reports a live member, the membership and a good read"
 
 Deno.test("probeMembers() answers within its deadline when etcd hangs", async () => {
   const never = new Promise<never>(() => {});
-  const hanging = {
+  const hanging = etcdAdminStub({
     status: () => never,
     memberList: () => never,
     linearizableRead: () => never,
-  } as unknown as EtcdAdmin;
+  });
   const started = Date.now();
   const p = await probeMembers(hanging, [{ name: "etcd-1", clientUrl: "http://h:1" }], {
     timeoutMs: 50,

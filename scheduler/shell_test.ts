@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../lib/clock.ts";
-import type { EtcdAdmin, EtcdMember, EtcdMemberStatus } from "../lib/etcd/admin_client.ts";
+import type { EtcdMember, EtcdMemberStatus } from "../lib/etcd/admin_client.ts";
+import { EtcdAdminStub } from "../lib/etcd/testing/etcd_admin_stub.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { AsyncQueue } from "../lib/mesos/async_queue.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
@@ -42,10 +43,10 @@ class FakeClient implements ShellClient {
 }
 
 /** A single-member etcd that answers for every endpoint it is asked about. */
-class FakeEtcd {
+class FakeEtcd extends EtcdAdminStub {
   statusCalls: string[] = [];
   members: EtcdMember[] = [];
-  status(endpoint: string): Promise<EtcdMemberStatus> {
+  override status(endpoint: string): Promise<EtcdMemberStatus> {
     this.statusCalls.push(endpoint);
     return Promise.resolve({
       endpoint,
@@ -60,11 +61,10 @@ class FakeEtcd {
       errors: [],
     });
   }
-  memberList(): Promise<EtcdMember[]> {
+  override memberList(): Promise<EtcdMember[]> {
     return Promise.resolve(this.members);
   }
-  setEndpoints(): void {}
-  linearizableRead() {
+  override linearizableRead() {
     return Promise.resolve({ memberId: "11", revision: "1", raftTerm: "2" });
   }
 }
@@ -79,7 +79,7 @@ function setup(
   const persisted: string[] = [];
   const shell = createSchedulerShell({
     client,
-    etcd: etcd as unknown as EtcdAdmin,
+    etcd,
     executor: {
       command: executorCommand({
         executorUri: "http://127.0.0.1:12300/etcd-mesos-executor.tar.gz",

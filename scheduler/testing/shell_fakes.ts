@@ -59,7 +59,7 @@ export class FakeShellClient implements ShellClient {
  * An etcd cluster as the admin client sees it: `members` answer status calls by client
  * URL (the first voter leads); `fail()` decides whether a call fails instead.
  */
-export class FakeEtcd {
+export class FakeEtcd implements EtcdAdmin {
   members: EtcdMember[] = [];
   fail: () => boolean = () => false;
   #next = 100;
@@ -70,7 +70,7 @@ export class FakeEtcd {
 
   /** This fake as the admin client interface the shell takes. */
   asAdmin(): EtcdAdmin {
-    return this as unknown as EtcdAdmin;
+    return this;
   }
 
   status(endpoint: string): Promise<EtcdMemberStatus> {
@@ -104,7 +104,7 @@ export class FakeEtcd {
         isLearner: true,
       };
       this.members.push(member);
-      return { member, members: structuredClone(this.members), learner: true } as AddMemberResult;
+      return { member, members: structuredClone(this.members), learner: true };
     });
   }
   promote(id: string): Promise<EtcdMember[]> {
