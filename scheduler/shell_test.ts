@@ -11,7 +11,8 @@ import type { SchedulerEvent, TaskInfo } from "../lib/mesos/types.ts";
 import { decodeMemberConfig } from "../contract/member_config.ts";
 import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
 import { executorCommand } from "../contract/executor_command.ts";
-import { createSchedulerShell, type ShellClient } from "./shell.ts";
+import { SchedulerHistory } from "./admin/history.ts";
+import { createSchedulerShell, type SchedulerShellOptions, type ShellClient } from "./shell.ts";
 
 const FW = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";
 
@@ -70,7 +71,11 @@ class FakeEtcd extends EtcdAdminStub {
 }
 
 function setup(
-  overrides: { persist?: (id: string) => Promise<void>; newFramework?: boolean } = {},
+  overrides: {
+    persist?: (id: string) => Promise<void>;
+    newFramework?: boolean;
+    onStep?: SchedulerShellOptions["onStep"];
+  } = {},
 ) {
   const clock = new FakeClock(1_000_000);
   const client = new FakeClient();
@@ -96,6 +101,7 @@ function setup(
     reconcile: { settleMs: 1000, maxWaitMs: 10_000 },
     tickMs: 60_000,
     newFramework: overrides.newFramework,
+    onStep: overrides.onStep,
   });
   const running = shell.run();
   return { clock, client, etcd, logger, persisted, shell, running };
@@ -160,6 +166,32 @@ Deno.test("shell: a brand-new framework is mutable at its first SUBSCRIBED; a re
     connected(t.client);
     await flush();
     assert.equal(t.shell.stats().mutable, 0, "a re-subscription waits for reconciliation");
+  } finally {
+    await finish(t);
+  }
+});
+
+Deno.test("shell: onStep sees every step (the admin history counts subscriptions and reconciliations)", async () => {
+  const history = new SchedulerHistory();
+  const inputs: string[] = [];
+  const t = setup({
+    onStep: (step) => {
+      inputs.push(step.input.type);
+      history.observe(step);
+    },
+  });
+  try {
+    connected(t.client);
+    await flush();
+    t.clock.advance(1000);
+    assert.deepEqual(inputs.slice(0, 2), ["subscribed", "reconcileDone"]);
+    assert.equal(t.shell.stats().mutable, 1);
+    assert.deepEqual(history.counters(), {
+      subscriptions: 1,
+      reconciliations: 1,
+      tasks_adopted: 0,
+      leader_lock_losses: 0,
+    });
   } finally {
     await finish(t);
   }
