@@ -47,8 +47,8 @@ import {
   type ArtifactPlan,
   artifactPlan,
   executorArgs,
-  frameworkInfoOf,
-} from "./setup.ts";
+} from "./artifact_plan.ts";
+import { frameworkInfoOf } from "./framework_info.ts";
 import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
 
 /** Injection points of {@linkcode runScheduler}. */
@@ -214,8 +214,9 @@ async function wire(
   });
 
   // The admin API starts first: a standby answers it while another scheduler leads, and the
-  // FrameworkInfo names its port. Until the shell exists it shows an empty cluster.
-  const the: { shell?: SchedulerShell; standby?: string } = {
+  // FrameworkInfo names its port. Until the shell exists it shows an empty cluster. `current`
+  // is what the admin API reads: the running shell, or why this scheduler stands by.
+  const current: { shell?: SchedulerShell; standby?: string } = {
     standby: c.ephemeral ? undefined : "waiting for the leader lock",
   };
   const idle = initialState(coreOptionsOf(c));
@@ -227,14 +228,14 @@ async function wire(
       onListen: ({ hostname, port }) => log.info("admin API listening", { hostname, port }),
     },
     createAdminHandler({
-      stats: () => the.shell?.stats() ?? statsOf(idle),
-      members: () => the.shell?.members() ?? [],
+      stats: () => current.shell?.stats() ?? statsOf(idle),
+      members: () => current.shell?.members() ?? [],
       health: () =>
-        the.shell?.health() ??
+        current.shell?.health() ??
           { healthy: false, reason: "not subscribed to Mesos yet", phase: "disconnected" },
-      standby: () => the.standby,
+      standby: () => current.standby,
       requestReseed: () =>
-        the.shell?.requestReseed() ??
+        current.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
       history,
       token: pre.adminToken,
@@ -268,7 +269,7 @@ async function wire(
       if (held && !status.held) history.leaderLockLost();
       held = status.held;
       if (!leading) {
-        the.standby = status.held
+        current.standby = status.held
           ? undefined
           : status.leader === undefined
           ? "leader unknown (ZooKeeper unreachable?)"
@@ -277,7 +278,7 @@ async function wire(
         log.error("another scheduler holds the leader lock now; stepping down", {
           leader: status.leader,
         });
-        the.standby = `leader is ${status.leader}`;
+        current.standby = `leader is ${status.leader}`;
         steppedDown.abort(new Error(`the leader lock went to ${status.leader}`));
       } else if (!status.held) {
         log.warn(
@@ -288,7 +289,7 @@ async function wire(
     });
     if (!await acquireLock(lock, stop, log)) return 0;
     leading = true;
-    the.standby = undefined;
+    current.standby = undefined;
     store = createFrameworkIdStore({
       zk: c.zkFrameworkPersist!,
       frameworkName: c.frameworkName,
@@ -349,7 +350,7 @@ async function wire(
     onStep: (step) => history.observe(step),
     logger: log,
   });
-  the.shell = shell;
+  current.shell = shell;
   cleanup.push(() => shell.stop());
   log.info("executor artifacts", uris);
 

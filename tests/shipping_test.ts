@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../scheduler/config.ts";
 import { SPECS } from "../scheduler/config_specs.ts";
 import { executorCommand } from "../contract/executor_command.ts";
-import { artifactPlan } from "../scheduler/setup.ts";
+import { artifactPlan } from "../scheduler/artifact_plan.ts";
 import { TARGETS } from "../scripts/compile.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -1,44 +1,13 @@
 /**
- * Pure helpers that turn the scheduler's configuration into what its parts need: the
- * FrameworkInfo, which files the artifact server serves, the URIs agents fetch, and the
- * executor's flags.
+ * What agents fetch and run, from the scheduler's configuration (pure): which files the
+ * artifact server serves and under which names, the URIs agents fetch, where the artifact
+ * server binds, and the executor's own flags.
  *
  * @module
  */
-import type { FrameworkInfo } from "../lib/mesos/types.ts";
 import type { ArtifactFile } from "./artifact_server.ts";
 import type { Config } from "./config.ts";
 import { archiveSuffix, uriBaseName } from "../contract/executor_command.ts";
-
-/** Facts about the host the scheduler runs on. */
-export interface HostFacts {
-  /** The user tasks run as (`FrameworkInfo.user`). */
-  user: string;
-  /** The address agents and browsers reach this scheduler at. */
-  address: string;
-  /** The admin API's actual port (it may have been 0). */
-  adminPort: number;
-}
-
-/** `host` for use in a URL (IPv6 literals bracketed). */
-export function urlHost(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-/** The framework the scheduler subscribes as; `frameworkId` makes it a re-subscription. */
-export function frameworkInfoOf(c: Config, host: HostFacts, frameworkId?: string): FrameworkInfo {
-  return {
-    user: host.user,
-    name: c.frameworkName,
-    ...(frameworkId ? { id: { value: frameworkId } } : {}),
-    failover_timeout: c.failoverTimeoutSeconds,
-    checkpoint: true,
-    ...(c.role !== "*" ? { role: c.role } : {}),
-    hostname: host.address,
-    ...(c.mesosAuthenticationPrincipal ? { principal: c.mesosAuthenticationPrincipal } : {}),
-    webui_url: c.frameworkWebUri ?? `http://${urlHost(host.address)}:${host.adminPort}/`,
-  };
-}
 
 /** The name a local file is served under: its own name (archives keep their suffix). */
 function servedName(path: string, fallback: string, flag: string): string {
