@@ -85,10 +85,43 @@ export class LineTail {
   }
 }
 
+/** A SIGKILL for every etcd this process started and has not reaped yet, by pid. */
+const running = new Map<number, () => void>();
+
+/**
+ * SIGKILLs every etcd this process started that still runs, at once and synchronously
+ * (for a process that is about to die); returns their pids.
+ */
+export function killRunningEtcds(): number[] {
+  const pids = [...running.keys()];
+  for (const kill of running.values()) kill();
+  return pids;
+}
+
+/**
+ * Makes the etcds this process starts die with it wherever it can: on an uncaught error,
+ * an unhandled rejection, and at exit (`unload`, which also follows `Deno.exit`), every
+ * etcd still running gets SIGKILL before the process goes. `onKill` hears of each kill
+ * (pids and the event name). Returns a function that removes the listeners.
+ */
+export function killEtcdsOnExit(
+  onKill: (pids: number[], event: string) => void = () => {},
+): () => void {
+  const events = ["error", "unhandledrejection", "unload"];
+  const listener = (e: Event) => {
+    const pids = killRunningEtcds();
+    if (pids.length > 0) onKill(pids, e.type);
+  };
+  for (const name of events) globalThis.addEventListener(name, listener);
+  return () => {
+    for (const name of events) globalThis.removeEventListener(name, listener);
+  };
+}
+
 /**
  * Spawns `bin args` with stderr piped (tail kept, lines forwarded) and stdout discarded.
- * The child stays in the executor's process group, so an agent that kills the group
- * stops etcd too.
+ * The child stays in the executor's process group and session (no `detached`), so an
+ * agent that kills the group stops etcd too; see also {@linkcode killEtcdsOnExit}.
  *
  * @throws {Error} from `Deno.Command.spawn` (e.g. `NotFound`) when `bin` cannot be run.
  */
@@ -126,6 +159,17 @@ export function spawnEtcd(
   }));
   let done = false;
   exited.then(() => done = true);
+  const killNow = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Reaped in the meantime.
+    }
+  };
+  running.set(child.pid, killNow);
+  child.status.then(() => {
+    if (running.get(child.pid) === killNow) running.delete(child.pid);
+  });
   let stopping: Promise<ExitStatus> | undefined;
 
   const signal = (sig: Deno.Signal) => {

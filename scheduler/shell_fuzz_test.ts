@@ -12,7 +12,7 @@ import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import { CodecError, decodeMessage, toJsonText } from "../lib/mesos/codec.ts";
 import { mutateJsonValue, SeededRandom } from "../lib/mesos/testing/fuzzing.ts";
 import type { Offer, SchedulerEvent, TaskState } from "../lib/mesos/types.ts";
-import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
+import { offer, status, TEST_OPTIONS } from "./core/testing/scenario_world.ts";
 import { executorCommand } from "../contract/executor_command.ts";
 import { createSchedulerShell } from "./shell.ts";
 import { FakeEtcd, FakeShellClient } from "./testing/shell_fakes.ts";

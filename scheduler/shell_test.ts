@@ -9,7 +9,7 @@ import { FrameworkRemovedError } from "../lib/mesos/client_errors.ts";
 import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
 import type { SchedulerEvent, TaskInfo } from "../lib/mesos/types.ts";
 import { decodeMemberConfig } from "../contract/member_config.ts";
-import { offer, status, TEST_OPTIONS } from "./core/testing.ts";
+import { offer, status, TEST_OPTIONS } from "./core/testing/scenario_world.ts";
 import { executorCommand } from "../contract/executor_command.ts";
 import { SchedulerHistory } from "./admin/history.ts";
 import { createSchedulerShell, type SchedulerShellOptions, type ShellClient } from "./shell.ts";

@@ -7,7 +7,7 @@ import {
   placementConflict,
   scalarTotal,
 } from "./placement.ts";
-import { offer } from "./testing.ts";
+import { offer } from "./testing/scenario_world.ts";
 
 const needs = { cpus: 1, memMb: 256, diskMb: 512, executorCpus: 0.1, executorMemMb: 32 };
 const ports = (...ranges: [number, number][]): Resource => ({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Effect } from "./effects.ts";
-import { completeCluster, type ReseedWorld, run } from "./reseed_world.ts";
-import { type Harness, ofType, settle } from "./testing.ts";
+import { completeCluster, type ReseedWorld, run } from "./testing/reseed_world.ts";
+import { type Harness, ofType, settle } from "./testing/scenario_world.ts";
 import { healthOf } from "./views.ts";
 
 /** 5 members: etcd-1 and etcd-2 ended, etcd-3 hung (running, unreachable); 4 and 5 answer. */

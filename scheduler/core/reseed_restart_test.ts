@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { Effect } from "./effects.ts";
 import type { Input } from "./inputs.ts";
-import { completeCluster, RESEED_OPTIONS, ReseedWorld, run } from "./reseed_world.ts";
-import { Harness, offer, ofType, settle, status } from "./testing.ts";
+import { completeCluster, RESEED_OPTIONS, ReseedWorld, run } from "./testing/reseed_world.ts";
+import { Harness, offer, ofType, settle, status } from "./testing/scenario_world.ts";
 import { healthOf, statsOf } from "./views.ts";
 
 const logs = (fx: Effect[], msg: RegExp) => ofType(fx, "log").filter((l) => msg.test(l.msg));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Effect } from "./effects.ts";
-import { completeCluster, ReseedWorld, run } from "./reseed_world.ts";
-import { type Harness, ofType, settle, summarize } from "./testing.ts";
+import { completeCluster, ReseedWorld, run } from "./testing/reseed_world.ts";
+import { type Harness, ofType, settle, summarize } from "./testing/scenario_world.ts";
 import { healthOf, statsOf } from "./views.ts";
 
 /** The effects that change something (orders, kills, membership, offers). */

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import type { Effect } from "./effects.ts";
 import type { EtcdMemberView, Input } from "./inputs.ts";
-import { Harness, offer, ofType, settle, status, summarize, World } from "./testing.ts";
+import {
+  Harness,
+  offer,
+  ofType,
+  settle,
+  status,
+  summarize,
+  World,
+} from "./testing/scenario_world.ts";
 
 const T1 = "etcd-1 h1 31100 31101";
 const T2 = "etcd-2 h2 31200 31201";

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { Harness, offer, ofType, settle, status, summarize, World } from "./testing.ts";
+import {
+  Harness,
+  offer,
+  ofType,
+  settle,
+  status,
+  summarize,
+  World,
+} from "./testing/scenario_world.ts";
 
 function bootstrapped(): { h: Harness; w: World } {
   const h = new Harness();

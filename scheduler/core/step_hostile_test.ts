@@ -16,7 +16,7 @@ import {
   summarize,
   TEST_OPTIONS,
   World,
-} from "./testing.ts";
+} from "./testing/scenario_world.ts";
 
 /** A harness with a complete, healthy 3-member cluster on agents a1..a3. */
 function complete(): { h: Harness; w: World } {

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import type { Offer } from "../../lib/mesos/types.ts";
 import type { Effect } from "./effects.ts";
-import { Harness, offer, ofType, settle, status, summarize, World } from "./testing.ts";
+import {
+  Harness,
+  offer,
+  ofType,
+  settle,
+  status,
+  summarize,
+  World,
+} from "./testing/scenario_world.ts";
 
 /** [what, offers, expected effects] — with a member wanted (fresh harness, reconciled). */
 const misfits: [string, Offer[], string[]][] = [

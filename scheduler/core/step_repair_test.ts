@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import type { Effect } from "./effects.ts";
-import { Harness, offer, ofType, settle, summarize, TEST_OPTIONS, World } from "./testing.ts";
+import {
+  Harness,
+  offer,
+  ofType,
+  settle,
+  summarize,
+  TEST_OPTIONS,
+  World,
+} from "./testing/scenario_world.ts";
 import type { CoreOptions } from "./state.ts";
 
 /** A harness with a complete, healthy cluster of `size` members on agents a1..a<size>. */

@@ -10,7 +10,7 @@ import {
 } from "./launch_spec.ts";
 import { fitOffer } from "./placement.ts";
 import { buildTaskInfo, executorIdOf } from "./task_info.ts";
-import { offer } from "./testing.ts";
+import { offer } from "./testing/scenario_world.ts";
 
 const needs = { cpus: 1, memMb: 256, diskMb: 512, executorCpus: 0.1, executorMemMb: 32 };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { healthOf, membersOf, statsOf } from "./views.ts";
-import { Harness, offer, settle, World } from "./testing.ts";
+import { Harness, offer, settle, World } from "./testing/scenario_world.ts";
 
 function complete() {
   const h = new Harness();

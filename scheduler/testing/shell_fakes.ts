@@ -17,7 +17,7 @@ import { AsyncQueue } from "../../lib/mesos/async_queue.ts";
 import type { SchedulerCall } from "../../lib/mesos/calls.ts";
 import type { SchedulerNotice } from "../../lib/mesos/scheduler_client.ts";
 import type { SchedulerEvent } from "../../lib/mesos/types.ts";
-import { status, TEST_OPTIONS } from "../core/testing.ts";
+import { status, TEST_OPTIONS } from "../core/testing/scenario_world.ts";
 import { executorCommand } from "../../contract/executor_command.ts";
 import { createSchedulerShell, type SchedulerShell, type ShellClient } from "../shell.ts";
 

@@ -1,15 +1,15 @@
 /**
  * A simulated world for reseed scenarios (test-only): the core's {@linkcode World} plus raft
  * indexes per member, quorum-aware probes (no leader without a quorum), and executors that
- * answer maintenance orders the way `executor/orders.ts` describes.
+ * answer maintenance orders the way `contract/orders.ts` describes.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import type { Effect } from "./effects.ts";
-import type { Input, ProbeMemberResult } from "./inputs.ts";
-import type { CoreOptions } from "./state.ts";
-import { Harness, offer, settle, TEST_OPTIONS, World } from "./testing.ts";
+import type { Effect } from "../effects.ts";
+import type { Input, ProbeMemberResult } from "../inputs.ts";
+import type { CoreOptions } from "../state.ts";
+import { Harness, offer, settle, TEST_OPTIONS, World } from "./scenario_world.ts";
 
 /** Options for reseed scenarios: 3 members, 60 s reseed timeout, short grace. */
 export const RESEED_OPTIONS: Partial<CoreOptions> = {

@@ -5,13 +5,18 @@
  *
  * @module
  */
-import { isTerminal, type Offer, type TaskState, type TaskStatus } from "../../lib/mesos/types.ts";
-import { decodeMemberConfig } from "../../contract/member_config.ts";
-import type { Effect, MemberLaunch } from "./effects.ts";
-import type { EtcdMemberView, Input, ProbeMemberResult } from "./inputs.ts";
-import { type CoreOptions, initialState, type State } from "./state.ts";
-import { step } from "./step.ts";
-import { buildTaskInfo } from "./task_info.ts";
+import {
+  isTerminal,
+  type Offer,
+  type TaskState,
+  type TaskStatus,
+} from "../../../lib/mesos/types.ts";
+import { decodeMemberConfig } from "../../../contract/member_config.ts";
+import type { Effect, MemberLaunch } from "../effects.ts";
+import type { EtcdMemberView, Input, ProbeMemberResult } from "../inputs.ts";
+import { type CoreOptions, initialState, type State } from "../state.ts";
+import { step } from "../step.ts";
+import { buildTaskInfo } from "../task_info.ts";
 
 /** Small options for fast scenarios: 3 members, 1 cpu, 256 MB, 512 MB disk. */
 export const TEST_OPTIONS: Partial<CoreOptions> = {
