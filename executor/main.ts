@@ -9,7 +9,7 @@ import { createLogger, levelFromVerbosity, type Logger } from "../lib/log.ts";
 import { createExecutorClient, type ExecutorClient } from "../lib/mesos/executor_client.ts";
 import type { TaskStatus } from "../lib/mesos/types.ts";
 import { EXECUTOR_USAGE, parseExecutorConfig, resolveEtcdBin } from "./config.ts";
-import { spawnEtcd } from "./etcd_process.ts";
+import { killEtcdsOnExit, spawnEtcd } from "./etcd_process.ts";
 import { EtcdExecutor } from "./executor.ts";
 import { waitForEtcdHealthy } from "./health_wait.ts";
 import { systemClock } from "../lib/clock.ts";
@@ -125,7 +125,7 @@ export async function runExecutor(
   });
 
   const onSignal = () => void executor.abort("received a termination signal");
-  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
+  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
 
   const pump = (async () => {
@@ -163,5 +163,9 @@ async function drain(client: ExecutorClient, timeoutMs: number): Promise<void> {
 }
 
 if (import.meta.main) {
+  // Whatever ends this process (a crash included), its etcd does not outlive it.
+  killEtcdsOnExit((pids, event) =>
+    stderrLine(`etcd-mesos-executor: exiting (${event}); SIGKILL etcd pid ${pids.join(",")}`)
+  );
   Deno.exit(await runExecutor(Deno.args, Deno.env.toObject()));
 }
