@@ -6,7 +6,8 @@
  * @module
  */
 import { isTerminal } from "../../lib/mesos/types.ts";
-import { byTask, type Ctx, log, secs, voterEndpoints } from "./context.ts";
+import { byTask, type Ctx, log, secs } from "./context.ts";
+import { abandonJoin, finishAbandonedJoin, killTask, startRemove } from "./retire.ts";
 import { livenessDeadline, watchLiveness } from "./liveness.ts";
 import { type Plan, planNext } from "./membership.ts";
 import { offerWaitDeadline, trackOfferWait } from "./offer_wait.ts";
@@ -51,8 +52,7 @@ function watchChange(ctx: Ctx): void {
     if (m && m.taskState !== "TASK_RUNNING" && now - c.startedAt >= o.launchTimeoutMs) {
       const reason = `not TASK_RUNNING after ${secs(now - c.startedAt)}`;
       m.retiring = { reason, at: now, removed: true };
-      ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason });
-      s.counters.tasks_killed++;
+      killTask(ctx, m, reason);
       s.change = undefined;
       log(ctx, "warn", "killing the first member", { member: m.name, reason });
     }
@@ -75,9 +75,11 @@ function watchChange(ctx: Ctx): void {
     } else {
       c.step = "catching-up";
       c.stepAt = now;
+      finishAbandonedJoin(ctx);
     }
     return;
   }
+  if (c.abandoned !== undefined) return finishAbandonedJoin(ctx);
   const m = byTask(s, c.taskId);
   if (m === undefined || isTerminal(m.taskState)) return;
   let reason: string | undefined;
@@ -91,21 +93,9 @@ function watchChange(ctx: Ctx): void {
     reason = `unreachable for ${secs(now - m.unreachableSince)} while joining`;
   }
   if (reason === undefined) return;
-  m.retiring = { reason, at: now, removed: c.memberId === undefined };
-  ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason });
-  s.counters.tasks_killed++;
-  s.change = undefined;
+  killTask(ctx, m, reason);
   log(ctx, "warn", "abandoning a join", { member: m.name, reason });
-  if (c.memberId !== undefined) {
-    ctx.fx.push({
-      type: "etcdRemove",
-      memberId: c.memberId,
-      name: m.name,
-      reason,
-      endpoints: voterEndpoints(s),
-    });
-    s.change = { kind: "remove", memberId: c.memberId, name: m.name, reason, startedAt: now };
-  }
+  abandonJoin(ctx, m, reason);
 }
 
 /** Carries out a retire/prune/adoptLearner plan. */
@@ -119,46 +109,15 @@ function execute(ctx: Ctx, plan: Plan): void {
       m.retiring = { reason: plan.reason, at: now, removed: plan.removeId === undefined };
       log(ctx, "warn", "retiring member", { member: m.name, task: m.taskId, reason: plan.reason });
     }
-    if (plan.kill && !isTerminal(m.taskState)) {
-      ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason: plan.reason });
-      s.counters.tasks_killed++;
-    }
-    if (plan.removeId !== undefined) {
-      ctx.fx.push({
-        type: "etcdRemove",
-        memberId: plan.removeId,
-        name: m.name,
-        reason: plan.reason,
-        endpoints: voterEndpoints(s),
-      });
-      s.change = {
-        kind: "remove",
-        memberId: plan.removeId,
-        name: m.name,
-        reason: plan.reason,
-        startedAt: now,
-      };
-    }
+    if (plan.kill && !isTerminal(m.taskState)) killTask(ctx, m, plan.reason);
+    if (plan.removeId !== undefined) startRemove(ctx, plan.removeId, m.name, plan.reason);
   } else if (plan.kind === "prune") {
     s.lastDestructiveAt = now;
     log(ctx, "warn", "removing an etcd member without a task", {
       member: plan.name,
       reason: plan.reason,
     });
-    ctx.fx.push({
-      type: "etcdRemove",
-      memberId: plan.memberId,
-      name: plan.name,
-      reason: plan.reason,
-      endpoints: voterEndpoints(s),
-    });
-    s.change = {
-      kind: "remove",
-      memberId: plan.memberId,
-      name: plan.name,
-      reason: plan.reason,
-      startedAt: now,
-    };
+    startRemove(ctx, plan.memberId, plan.name, plan.reason);
   } else if (plan.kind === "adoptLearner") {
     const m = byTask(s, plan.taskId);
     if (m === undefined) return;

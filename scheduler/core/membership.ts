@@ -72,15 +72,13 @@ function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }
     removeId: configuredMemberId(s, m),
     continuing,
   });
-  for (const m of s.members) {
-    if (m.retiring !== undefined && configuredMemberId(s, m) !== undefined) {
-      return pick(m, m.retiring.reason, false, true);
-    }
-  }
-  for (const m of s.members) {
-    if (m.retiring === undefined && isTerminal(m.taskState) && configuredMemberId(s, m)) {
-      return pick(m, `its task is ${m.taskState}`, false);
-    }
+  // Silent members first: removing a member that does not answer never costs etcd an
+  // active voter, while strict reconfiguration may refuse removing one that answers.
+  const silentFirst = [...s.members].sort((a, b) => Number(answers(s, a)) - Number(answers(s, b)));
+  for (const m of silentFirst) {
+    if (configuredMemberId(s, m) === undefined) continue;
+    if (m.retiring !== undefined) return pick(m, m.retiring.reason, false, true);
+    if (isTerminal(m.taskState)) return pick(m, `its task is ${m.taskState}`, false);
   }
   for (const m of liveMembers(s)) {
     if (m.taskState === "TASK_RUNNING" && m.unreachableSince !== undefined) {
@@ -100,6 +98,16 @@ function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }
     }
   }
   return undefined;
+}
+
+/** True when `m`'s etcd answered the last probe (running, or a stray). */
+function answers(s: State, m: MemberRecord): boolean {
+  return m.reachable === true || (s.strays ?? []).some((x) => x.name === m.name);
+}
+
+/** True when the etcd member `id` answered the last probe as a stray. */
+function strayAnswers(s: State, id: string): boolean {
+  return (s.strays ?? []).some((x) => x.memberId === id);
 }
 
 /** A configured etcd member that no task of ours accounts for. */
@@ -167,13 +175,16 @@ export function planNext(s: State, now: number): Plan {
     return undefined;
   };
 
-  const retire = nextRetirement(s, now);
+  let retire = nextRetirement(s, now);
+  const orphan = orphanMember(s);
+  // A silent orphan goes before a member that still answers (see nextRetirement).
+  const retiree = retire && s.members.find((m) => m.taskId === retire!.taskId);
+  if (orphan && retiree && answers(s, retiree) && !strayAnswers(s, orphan.id)) retire = undefined;
   if (retire !== undefined) {
     const what = `retire ${retire.name} (${retire.reason})`;
     const needsQuorum = retire.removeId !== undefined || retire.unreachable === true;
     return gate(what, needsQuorum, retire.continuing) ?? retire;
   }
-  const orphan = orphanMember(s);
   if (orphan !== undefined) {
     const name = orphan.name || `unstarted member ${orphan.id}`;
     const prune: Plan = {

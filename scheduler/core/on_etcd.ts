@@ -10,6 +10,7 @@ import type { EtcdMemberView, EtcdResultInput, ProbeInput } from "./inputs.ts";
 import { withMembership } from "./launch_spec.ts";
 import { memberIndex } from "../../contract/task_id.ts";
 import { strayAnswers } from "./probe_targets.ts";
+import { finishAbandonedJoin, startRemove } from "./retire.ts";
 import { trackQuorum } from "./reseed_trigger.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 
@@ -154,6 +155,11 @@ function progressAfterProbe(ctx: Ctx): void {
 /** How long etcd 3.4 refuses a membership change after the previous one (strict checks). */
 const RECONFIG_SETTLE_MS = 5_000;
 
+/** The least wait before retrying a membership call that failed with `kind`. */
+export function retryDelayMs(kind: string | undefined): number {
+  return kind === "unhealthy-cluster" ? RECONFIG_SETTLE_MS : 0;
+}
+
 /** Records the configured membership; new names continue after every name etcd knows. */
 function applyMembership(s: State, members: readonly EtcdMemberView[] | undefined): void {
   if (members === undefined) return;
@@ -185,8 +191,7 @@ export function onEtcdResult(ctx: Ctx, r: EtcdResultInput): void {
       s.change = undefined;
       // With strict reconfiguration checks etcd refuses changes until every member has
       // been connected for 5 s after the previous change; retrying sooner only fails again.
-      const settle = r.errorKind === "unhealthy-cluster" ? RECONFIG_SETTLE_MS : 0;
-      s.retryAt = now + Math.max(s.options.healthIntervalMs, settle);
+      s.retryAt = now + Math.max(s.options.healthIntervalMs, retryDelayMs(r.errorKind));
       s.probeWanted = true;
       return;
     }
@@ -204,14 +209,7 @@ export function onEtcdResult(ctx: Ctx, r: EtcdResultInput): void {
     s.lastChangeAt = now;
     if (c.offerLost || c.offerId === undefined || c.launch === undefined) {
       const reason = `offer for ${c.name} was lost before launch`;
-      ctx.fx.push({
-        type: "etcdRemove",
-        memberId: r.memberId,
-        name: c.name,
-        reason,
-        endpoints: voterEndpoints(s),
-      });
-      s.change = { kind: "remove", memberId: r.memberId, name: c.name, reason, startedAt: now };
+      startRemove(ctx, r.memberId, c.name, reason);
       log(ctx, "warn", "rolling back the learner", { member: c.name, reason });
       return;
     }
@@ -240,6 +238,12 @@ export function onEtcdResult(ctx: Ctx, r: EtcdResultInput): void {
       learner,
       initialCluster: launch.config.initialCluster,
     });
+  } else if (r.op === "promote" && c?.kind === "add" && c.step === "promoting" && c.abandoned) {
+    applyMembership(s, r.members);
+    c.step = "catching-up";
+    c.stepAt = now;
+    log(ctx, "info", "promote answered for an abandoned join", { ...fields, member: c.name });
+    finishAbandonedJoin(ctx);
   } else if (r.op === "promote" && c?.kind === "add" && c.step === "promoting") {
     const m = recordOf(s, c.name);
     if (r.ok || r.errorKind === "not-learner") {
@@ -272,8 +276,15 @@ export function onEtcdResult(ctx: Ctx, r: EtcdResultInput): void {
         reason: c.reason,
       });
     } else {
-      s.retryAt = now + s.options.healthIntervalMs;
-      log(ctx, "warn", "removing an etcd member failed", { ...fields, member: c.name });
+      // Strict reconfiguration refuses a removal that would leave fewer than a quorum of
+      // members connected for 5 s; "timeout" and "no-leader" need quorum back. Either way
+      // the retirement stays decided and is retried (the liveness alarm bounds the wait).
+      s.retryAt = now + Math.max(s.options.healthIntervalMs, retryDelayMs(r.errorKind));
+      log(ctx, "warn", "removing an etcd member failed; will retry", {
+        ...fields,
+        member: c.name,
+        retryIn: `${Math.ceil((s.retryAt - now) / 1000)}s`,
+      });
     }
     s.change = undefined;
     s.lastChangeAt = now;

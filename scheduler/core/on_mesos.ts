@@ -5,7 +5,8 @@
  * @module
  */
 import { isTerminal, type TaskState, type TaskStatus } from "../../lib/mesos/types.ts";
-import { byTask, type Ctx, log, voterEndpoints } from "./context.ts";
+import { byTask, type Ctx, log } from "./context.ts";
+import { abandonJoin } from "./retire.ts";
 import { executorIdOf } from "./task_info.ts";
 import { liveMembers, type MemberRecord } from "./state.ts";
 import { memberIndex, tryParseTaskId } from "../../contract/task_id.ts";
@@ -122,17 +123,8 @@ function onTerminal(ctx: Ctx, m: MemberRecord, status: TaskStatus): void {
     s.change = undefined;
   } else if (c?.kind === "add" && c.taskId === m.taskId) {
     const reason = `${m.name} ${status.state} while joining`;
-    m.retiring ??= { reason, at: now, removed: c.memberId === undefined };
-    s.change = undefined;
-    if (c.memberId !== undefined) {
-      ctx.fx.push({
-        type: "etcdRemove",
-        memberId: c.memberId,
-        name: m.name,
-        reason,
-        endpoints: voterEndpoints(s),
-      });
-      s.change = { kind: "remove", memberId: c.memberId, name: m.name, reason, startedAt: now };
+    abandonJoin(ctx, m, reason);
+    if (s.change?.kind === "remove") {
       log(ctx, "warn", "removing the failed learner from etcd", { member: m.name, reason });
     }
   }

@@ -31,9 +31,9 @@ export interface StrayAnswer {
   taskState: string;
 }
 
-/** True when `m`'s etcd should be running and answering: a running task not being retired. */
+/** True when `m`'s etcd may rightly run: its task is live and not being retired. */
 function owned(m: MemberRecord): boolean {
-  return m.taskState === "TASK_RUNNING" && m.retiring === undefined;
+  return !isTerminal(m.taskState) && m.retiring === undefined;
 }
 
 /** The name a probe uses for an etcd member that no record accounts for. */
@@ -58,7 +58,6 @@ export function probeTargets(s: State): ProbeTarget[] {
     add({ name: m.name, clientUrl: memberClientUrl(m), memberId: m.memberId });
   }
   for (const m of s.members) {
-    if (owned(m)) continue;
     const e = s.etcdMembers === undefined ? undefined : etcdMemberOf(s, m);
     if (e === undefined || names.has(m.name)) continue;
     add({ name: m.name, clientUrl: memberClientUrl(m), memberId: e.id });

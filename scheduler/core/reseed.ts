@@ -31,6 +31,7 @@
 import { isTerminal } from "../../lib/mesos/types.ts";
 import { byTask, type Ctx, log, secs } from "./context.ts";
 import { destructiveWait } from "./rate_limit.ts";
+import { killTask } from "./retire.ts";
 import {
   answered,
   evidenceFields,
@@ -257,8 +258,7 @@ function stepCleanup(ctx: Ctx, run: ReseedRun): void {
     const reason = `fenced by ${run.id}; ${seed.name} reseeded the cluster`;
     for (const m of victims) {
       m.retiring = { reason, at: now, removed: configuredMemberId(s, m) === undefined };
-      ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason });
-      s.counters.tasks_killed++;
+      killTask(ctx, m, reason);
       log(ctx, "warn", "reseed: killing a fenced member", {
         member: m.name,
         task: m.taskId,

@@ -126,6 +126,8 @@ export type Change =
     offerLost?: boolean;
     memberId?: string;
     learner: boolean;
+    /** The join was given up (its task ended) while an etcd call was out: why. */
+    abandoned?: string;
   }
   | { kind: "remove"; memberId: string; name?: string; reason: string; startedAt: number };
 
@@ -309,7 +311,12 @@ export function etcdMemberOf(state: State, m: MemberRecord): EtcdMemberView | un
 
 /** The etcd member id to remove for `m`, or undefined when it is not configured in etcd. */
 export function configuredMemberId(state: State, m: MemberRecord): string | undefined {
-  if (m.retiring?.removed) return undefined;
-  if (state.etcdMembers === undefined) return m.memberId;
-  return etcdMemberOf(state, m)?.id;
+  const list = state.etcdMembers;
+  if (list === undefined) return m.retiring?.removed ? undefined : m.memberId;
+  // etcd's own list is the truth; a known id is matched by id only, since a later member
+  // may reuse the peer URL (same agent, same ports).
+  if (m.memberId !== undefined) {
+    return list.some((e) => e.id === m.memberId) ? m.memberId : undefined;
+  }
+  return m.retiring?.removed ? undefined : etcdMemberOf(state, m)?.id;
 }
