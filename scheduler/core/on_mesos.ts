@@ -104,7 +104,7 @@ function adopt(ctx: Ctx, status: TaskStatus): void {
 
 /** A member's task ended: count it, roll back a join it was part of, detect total loss. */
 function onTerminal(ctx: Ctx, m: MemberRecord, status: TaskStatus): void {
-  const { s, now } = ctx;
+  const { s } = ctx;
   const fields = {
     member: m.name,
     task: m.taskId,
