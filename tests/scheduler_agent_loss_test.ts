@@ -8,40 +8,36 @@
  */
 import assert from "node:assert/strict";
 import { Etcd3 } from "etcd3";
-import { startEphemeralCluster } from "./ephemeral_cluster.ts";
-import { endpointsOf, readKey, stepTimer, until, writeKey } from "./scheduler_harness.ts";
+import { until } from "../lib/until.ts";
+import { endpointsOf, readKey, writeKey } from "./testing/etcd.ts";
+import { withWorld } from "./testing/world.ts";
 
-Deno.test("an agent stopped: its member is replaced on another agent, data intact", async () => {
-  const c = await startEphemeralCluster({
+Deno.test("an agent stopped: its member is replaced on another agent, data intact", () =>
+  withWorld({
     name: "agent-loss",
     agents: 4,
-    clusterSize: 3,
     // The master notices the silent agent after 3 s and removes it 5 s later (TASK_LOST).
     masterOptions: { agentPingTimeoutMs: 3000, agentReregisterTimeoutMs: 5000 },
-  });
-  const mark = stepTimer(c.log);
-  let stopped: { schedulerExit: number; left: number[] } | undefined;
-  try {
-    const members = await c.admin.waitHealthy(3, 90_000);
-    mark("3 members healthy");
+  }, async (world) => {
+    const members = await world.admin.waitHealthy(3, 90_000);
+    world.mark("3 members healthy");
     await writeKey(endpointsOf(members), "agent-loss/key", "kept");
 
     const lost = members.find((m) => !m.leader) ?? members[0]!;
-    const agent = c.mesos.agents.find((a) => a.id === lost.agentId);
-    assert.ok(agent, `the agent ${lost.agentId} of ${lost.name}`);
+    const agent = world.agentOf(lost);
     const used = new Set(members.map((m) => m.agentId));
-    const spare = c.mesos.agents.find((a) => a.id !== undefined && !used.has(a.id));
+    const spare = world.agents.find((a) => a.id !== undefined && !used.has(a.id));
     assert.ok(spare, "a spare agent");
     await agent.stop();
-    mark(`stopped agent ${lost.agentId} of ${lost.name}`);
+    world.mark(`stopped agent ${lost.agentId} of ${lost.name}`);
 
-    const replaced = await until(`${lost.name} replaced`, 90_000, async () => {
-      const ms = await c.admin.members();
+    const replaced = await until(async () => {
+      const ms = await world.admin.members();
       return ms.length === 3 && !ms.some((m) => m.taskId === lost.taskId) ? ms : undefined;
-    });
-    mark("member replaced");
-    const healed = await c.admin.waitHealthy(3, 90_000);
-    mark("healthy with 3 members again");
+    }, { timeoutMs: 90_000, what: `${lost.name} replaced` });
+    world.mark("member replaced");
+    const healed = await world.admin.waitHealthy(3, 90_000);
+    world.mark("healthy with 3 members again");
     assert.ok(!replaced.some((m) => m.agentId === lost.agentId), "nothing on the stopped agent");
     assert.ok(!healed.some((m) => m.agentId === lost.agentId), "nothing on the stopped agent");
     assert.ok(healed.some((m) => m.agentId === spare.id), "the spare agent took the member");
@@ -60,17 +56,8 @@ Deno.test("an agent stopped: its member is replaced on another agent, data intac
       client.close();
     }
     assert.equal(await readKey(endpointsOf(healed), "agent-loss/key"), "kept");
-    const stats = await c.admin.stats();
+    const stats = await world.admin.stats();
     assert.ok(stats.members_removed >= 1, `members_removed ${stats.members_removed}`);
     assert.ok(stats.launched_servers >= 4, `launched_servers ${stats.launched_servers}`);
-    mark("etcd membership and data checked");
-  } catch (e) {
-    c.log.error("scheduler log tail", { tail: await c.schedulerTail() });
-    throw e;
-  } finally {
-    stopped = await c.stop();
-    mark("everything stopped");
-  }
-  assert.equal(stopped.schedulerExit, 0, "the scheduler stops gracefully on SIGTERM");
-  assert.deepEqual(stopped.left, [], "no process of this test is left");
-});
+    world.mark("etcd membership and data checked");
+  }));
