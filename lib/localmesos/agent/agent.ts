@@ -242,7 +242,10 @@ class Agent implements LocalAgent {
     if (isInternalPath(path)) {
       return handleInternalApi(req, {
         supervisor: this.#supervisor,
-        reachable: () => this.#link.registered,
+        // A master's call is taken while (re-)registering too: a master answers a
+        // re-registration with orders (e.g. shut down a framework it removed), which can
+        // arrive before its answer, as Mesos' own messages follow the re-registration.
+        reachable: () => !this.#link.partitioned,
       });
     }
     await req.body?.cancel();

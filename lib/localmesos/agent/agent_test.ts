@@ -196,3 +196,27 @@ Deno.test("stop() kills every executor process group: no process is left behind"
     await waitFor(`pid ${pid} to disappear`, () => !processExists(pid), 3_000);
   }
 });
+
+Deno.test("a framework shutdown the master sends while re-admitting the agent is obeyed", async () => {
+  await withAgent(async (agent, master) => {
+    await master.runTask(
+      transcriptFramework(),
+      customTask({ taskId: "t-s", executorId: "s", agentId: agent.id!, command: RUN_EXECUTOR }),
+    );
+    await waitFor("executor s", () => sandboxOf(agent, "s").catch(() => undefined));
+    const [pid] = agent.executorPids();
+    assert.ok(pid !== undefined && processExists(pid));
+    // The master forgot the agent (it was removed as unreachable): the agent re-registers,
+    // and the master orders the shutdown of the framework before it answers.
+    const answered: number[] = [];
+    master.beforeRegisterAnswer = async () => {
+      const res = await master.call(AGENT_INTERNAL.shutdownFramework, { framework_id: FW });
+      answered.push(res.status);
+    };
+    master.forgetAgents = true;
+    await waitFor("the re-registration", () => master.registrations.length >= 2);
+    master.forgetAgents = false;
+    assert.deepEqual(answered.slice(0, 1), [200]);
+    await waitFor(`executor pid ${pid} gone`, () => !processExists(pid), 10_000);
+  });
+});

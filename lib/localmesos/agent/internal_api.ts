@@ -25,7 +25,7 @@ export function isInternalPath(path: string): boolean {
 /** What the internal API needs from the agent. */
 export interface InternalApiTarget {
   supervisor: ExecutorSupervisor;
-  /** False while partitioned or not yet registered: the master's calls are refused. */
+  /** False while partitioned: the master's calls are refused. */
   reachable: () => boolean;
 }
 

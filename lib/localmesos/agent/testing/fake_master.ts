@@ -49,6 +49,11 @@ export class FakeMaster {
   autoAck: boolean;
   /** Answer pings with 404 (the master forgot the agent). */
   forgetAgents = false;
+  /**
+   * Awaited before a registration is answered, as a master that sends orders (e.g. a
+   * framework shutdown) while it re-admits an agent.
+   */
+  beforeRegisterAnswer: ((r: RegisterAgentRequest) => Promise<void>) | undefined;
   readonly masterId: string;
   #agentUrl: string | undefined;
   #nextAgent = 0;
@@ -116,6 +121,7 @@ export class FakeMaster {
         const r = body as RegisterAgentRequest;
         this.registrations.push(r);
         this.#agentUrl = r.agent_url;
+        await this.beforeRegisterAnswer?.(r);
         const agentId = r.agent_id ?? `${this.masterId}-S${this.#nextAgent++}`;
         return Response.json({ agent_id: agentId, master_id: this.masterId });
       }
