@@ -107,14 +107,16 @@ export function killRunningEtcds(): number[] {
 export function killEtcdsOnExit(
   onKill: (pids: number[], event: string) => void = () => {},
 ): () => void {
-  const events = ["error", "unhandledrejection", "unload"];
-  const listener = (e: Event) => {
+  const events = ["error", "unhandledrejection", "unload"] as const;
+  const listener: EventListener = (e) => {
     const pids = killRunningEtcds();
     if (pids.length > 0) onKill(pids, e.type);
   };
-  for (const name of events) globalThis.addEventListener(name, listener);
+  // Typed as a plain EventTarget: with the DOM types in a program, globalThis is a Window.
+  const target: EventTarget = globalThis;
+  for (const name of events) target.addEventListener(name, listener);
   return () => {
-    for (const name of events) globalThis.removeEventListener(name, listener);
+    for (const name of events) target.removeEventListener(name, listener);
   };
 }
 

@@ -27,6 +27,13 @@ import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
 import { errorText, memberView, probeMembers } from "./prober.ts";
 import { encodeMaintenanceOrder } from "../contract/orders.ts";
 
+/** The core's decision on an operator's request. */
+export interface AdminDecision {
+  accepted: boolean;
+  /** What was decided, or why it was refused. */
+  message: string;
+}
+
 /** What the runner needs from the rest of the scheduler. */
 export interface EffectRunnerDeps {
   /** Sends one scheduler call (the client adds the framework and stream ids). */
@@ -40,8 +47,8 @@ export interface EffectRunnerDeps {
   persistFrameworkId?: (id: string) => Promise<void>;
   /** Delivers a `tick` at `at` (ms since the epoch), replacing an earlier timer. */
   armTimer(at: number): void;
-  /** A RECONCILE for these task ids (empty: implicit) is about to be sent. */
-  reconcileSent?: (taskIds: string[]) => void;
+  /** Returns the core's decision on the admin request `requestId`. */
+  adminReply?: (requestId: number | undefined, decision: AdminDecision) => void;
   logger: Logger;
   /** Deadline of each probe call in ms; default 5000. */
   probeTimeoutMs?: number;
@@ -109,7 +116,6 @@ export class EffectRunner {
         return this.#send(call, { task: effect.status.task_id.value });
       }
       case "reconcile":
-        d.reconcileSent?.(effect.tasks.map((t) => t.taskId));
         return this.#send(reconcile(effect.tasks), { tasks: effect.tasks.length });
       case "etcdAddLearner":
         return this.#etcd("addLearner", async () => {
@@ -193,6 +199,9 @@ export class EffectRunner {
         return;
       case "armTimer":
         d.armTimer(effect.at);
+        return;
+      case "adminReply":
+        d.adminReply?.(effect.requestId, { accepted: effect.accepted, message: effect.message });
         return;
       default: {
         const never: never = effect;

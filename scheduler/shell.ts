@@ -33,7 +33,6 @@ import type { ObservedStep } from "./admin/history.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
 import { outcomeFromMessage, outcomeFromStatus } from "./order_outcomes.ts";
-import { ReconcileTracker } from "./reconcile_tracker.ts";
 
 /** The part of the scheduler client the shell uses. */
 export interface ShellClient extends AsyncIterable<SchedulerNotice> {
@@ -52,11 +51,6 @@ export interface SchedulerShellOptions {
   persistFrameworkId?: (id: string) => Promise<void>;
   clock?: Clock;
   logger?: Logger;
-  /**
-   * When a reconciliation counts as answered, and how unanswered tasks are asked about again
-   * (see {@linkcode ReconcileTracker}).
-   */
-  reconcile?: { settleMs?: number; maxWaitMs?: number; retry?: { minMs?: number; maxMs?: number } };
   /**
    * True when the framework had no id before this run: the master cannot know any task of
    * it, so the first reconciliation is finished at once instead of waiting for silence.
@@ -114,7 +108,6 @@ class Shell implements SchedulerShell {
   readonly #log: Logger;
   readonly #queue: InputQueue<Input>;
   readonly #runner: EffectRunner;
-  readonly #tracker: ReconcileTracker;
   #state: State;
   #timer: number | undefined;
   #ticker: number | undefined;
@@ -135,15 +128,6 @@ class Shell implements SchedulerShell {
         if (input.type === "admin") this.#unanswered(input.requestId, `step failed: ${error}`);
       },
     });
-    this.#tracker = new ReconcileTracker({
-      clock: this.#clock,
-      logger: this.#log,
-      settleMs: options.reconcile?.settleMs,
-      maxWaitMs: options.reconcile?.maxWaitMs,
-      retry: options.reconcile?.retry,
-      onDone: () => this.push({ type: "reconcileDone" }),
-      resend: (ids) => this.#reconcileAgain(ids),
-    });
     this.#runner = new EffectRunner({
       call: (call) => options.client.call(call),
       etcd: options.etcd,
@@ -152,7 +136,7 @@ class Shell implements SchedulerShell {
         buildTaskInfo(member, { ...options.executor, frameworkId: this.#state.frameworkId }),
       persistFrameworkId: options.persistFrameworkId,
       armTimer: (at) => this.#arm(at),
-      reconcileSent: (ids) => this.#tracker.begin(ids),
+      adminReply: (requestId, decision) => this.#answer(requestId, decision),
       logger: this.#log,
       probeTimeoutMs: options.probeTimeoutMs,
     });
@@ -188,20 +172,21 @@ class Shell implements SchedulerShell {
     return decided;
   }
 
+  /** Returns the decision on a pending admin request. */
+  #answer(requestId: number | undefined, decision: ReseedDecision): void {
+    if (requestId === undefined) return;
+    this.#replies.get(requestId)?.(decision);
+    this.#replies.delete(requestId);
+  }
+
   /** Answers a pending reseed request that the core will not answer. */
   #unanswered(requestId: number | undefined, message: string): void {
-    if (requestId === undefined) return;
-    this.#replies.get(requestId)?.({ accepted: false, message });
-    this.#replies.delete(requestId);
+    this.#answer(requestId, { accepted: false, message });
   }
 
   async run(): Promise<void> {
     this.#scheduleTick();
-    try {
-      for await (const notice of this.#opts.client) this.#onNotice(notice);
-    } finally {
-      this.#tracker.cancel();
-    }
+    for await (const notice of this.#opts.client) this.#onNotice(notice);
   }
 
   async stop(): Promise<void> {
@@ -209,7 +194,6 @@ class Shell implements SchedulerShell {
       this.#stopped = true;
       this.#queue.close();
       for (const id of [...this.#replies.keys()]) this.#unanswered(id, "the scheduler is stopping");
-      this.#tracker.cancel();
       if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
       if (this.#ticker !== undefined) this.#clock.clearTimeout(this.#ticker);
       this.#timer = this.#ticker = undefined;
@@ -222,17 +206,8 @@ class Shell implements SchedulerShell {
     const at = this.#clock.now();
     const { state, effects } = step(before, input, at);
     this.#state = state;
-    if (input.type === "admin" && input.requestId !== undefined) {
-      const reply = state.reseedReply;
-      const resolve = this.#replies.get(input.requestId);
-      this.#replies.delete(input.requestId);
-      resolve?.(
-        reply?.requestId === input.requestId
-          ? { accepted: reply.accepted, message: reply.message }
-          : { accepted: false, message: "the core gave no answer" },
-      );
-    }
     for (const effect of effects) this.#runner.run(effect);
+    if (input.type === "admin") this.#unanswered(input.requestId, "the core gave no answer");
     try {
       this.#opts.onStep?.({ input, before, after: state, effects, at });
     } catch (error) {
@@ -240,25 +215,12 @@ class Shell implements SchedulerShell {
     }
   }
 
-  /** An explicit RECONCILE for tasks the master has not answered about yet. */
-  #reconcileAgain(taskIds: string[]): void {
-    if (this.#stopped) return;
-    const tasks = taskIds.map((taskId) => {
-      const agentId = this.#state.members.find((m) => m.taskId === taskId)?.agentId;
-      return { taskId, agentId: agentId || undefined };
-    });
-    this.#runner.run({ type: "reconcile", tasks });
-  }
-
   #onNotice(notice: SchedulerNotice): void {
     if (notice.type === "connected") {
-      this.push({ type: "subscribed", frameworkId: notice.frameworkId });
-      if (this.#opts.newFramework && !this.#connectedBefore) {
-        this.push({ type: "reconcileDone" });
-      }
+      const newFramework = this.#opts.newFramework === true && !this.#connectedBefore;
+      this.push({ type: "subscribed", frameworkId: notice.frameworkId, newFramework });
       this.#connectedBefore = true;
     } else if (notice.type === "disconnected") {
-      this.#tracker.cancel();
       this.push({ type: "disconnected", reason: notice.reason });
     } else {
       this.#onEvent(notice.event);
@@ -276,7 +238,6 @@ class Shell implements SchedulerShell {
       case "UPDATE":
         if (event.update) {
           this.push({ type: "status", status: event.update.status });
-          this.#tracker.onStatus(event.update.status.task_id.value);
           this.#outcome("update", () => outcomeFromStatus(event.update!.status));
         }
         break;

@@ -152,10 +152,9 @@ Deno.test("the shell and core take 40 seeded streams of hostile events without a
       executor: {
         command: executorCommand({ executorUri: "http://x/e.tar.gz", etcdUri: "http://x/etcd" }),
       },
-      core: { ...TEST_OPTIONS, clusterSize: 3 },
+      core: { ...TEST_OPTIONS, clusterSize: 3, reconcileSettleMs: 100 },
       clock,
       logger,
-      reconcile: { settleMs: 100, maxWaitMs: 1000 },
       tickMs: 1000,
     });
     const running = shell.run();

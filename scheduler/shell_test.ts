@@ -98,7 +98,6 @@ function setup(
     }),
     clock,
     logger,
-    reconcile: { settleMs: 1000, maxWaitMs: 10_000 },
     tickMs: 60_000,
     newFramework: overrides.newFramework,
     onStep: overrides.onStep,
@@ -131,7 +130,8 @@ Deno.test("shell: SUBSCRIBED persists the id and reconciles; an offer then launc
     assert.deepEqual(t.persisted, [FW]);
     assert.deepEqual(t.client.types(), ["RECONCILE"]);
     assert.equal(t.shell.stats().mutable, 0, "still reconciling");
-    t.clock.advance(1000);
+    t.clock.advance(1001); // the core's timer: a quiet second ends the reconciliation
+    await flush();
     assert.equal(t.shell.stats().mutable, 1, "reconciliation settled");
     const o = offer(1);
     t.client.event({ type: "OFFERS", offers: { offers: [o] } });
@@ -183,8 +183,9 @@ Deno.test("shell: onStep sees every step (the admin history counts subscriptions
   try {
     connected(t.client);
     await flush();
-    t.clock.advance(1000);
-    assert.deepEqual(inputs.slice(0, 2), ["subscribed", "reconcileDone"]);
+    t.clock.advance(1001);
+    await flush();
+    assert.deepEqual(inputs.slice(0, 2), ["subscribed", "tick"]);
     assert.equal(t.shell.stats().mutable, 1);
     assert.deepEqual(history.counters(), {
       subscriptions: 1,
@@ -202,7 +203,8 @@ Deno.test("shell: a running member is probed, acknowledged, and probed again whe
   try {
     connected(t.client);
     await flush();
-    t.clock.advance(1000);
+    t.clock.advance(1001);
+    await flush();
     t.client.event({ type: "OFFERS", offers: { offers: [offer(2)] } });
     await flush();
     const task = t.client.calls.find((c) => c.type === "ACCEPT")!.accept!.operations[0]!
@@ -243,7 +245,8 @@ Deno.test("shell: a failing Mesos call is logged and later inputs are still hand
       t.logger.records.some((r) => r.level === "error" && r.msg === "RECONCILE failed"),
       t.logger.lines.join("\n"),
     );
-    t.clock.advance(1000);
+    t.clock.advance(1001);
+    await flush();
     t.client.event({ type: "OFFERS", offers: { offers: [offer(3)] } });
     await flush();
     assert.ok(t.client.types().includes("ACCEPT"));
@@ -258,7 +261,8 @@ Deno.test("shell: a failed ACCEPT asks the master about the task", async () => {
     t.client.fail = (c) => c.type === "ACCEPT" ? new Error("offer gone") : undefined;
     connected(t.client);
     await flush();
-    t.clock.advance(1000);
+    t.clock.advance(1001);
+    await flush();
     t.client.event({ type: "OFFERS", offers: { offers: [offer(4)] } });
     await flush();
     const last = t.client.calls.at(-1)!;
@@ -300,7 +304,8 @@ Deno.test("shell: a reseed request is answered with the core's decision", async 
     assert.equal(early.message, "not connected to the master");
     connected(t.client);
     await flush();
-    t.clock.advance(1000);
+    t.clock.advance(1001);
+    await flush();
     const refused = await t.shell.requestReseed();
     assert.deepEqual(refused, { accepted: false, message: "no member has been probed yet" });
     assert.equal(t.shell.stats().reseeding, 0);
@@ -372,7 +377,8 @@ Deno.test("shell: after a re-subscription, unanswered tasks are reconciled again
   try {
     connected(t.client);
     await flush();
-    t.clock.advance(1000);
+    t.clock.advance(1001);
+    await flush();
     t.client.event({ type: "OFFERS", offers: { offers: [offer(2)] } });
     await flush();
     const task = t.client.calls.find((c) => c.type === "ACCEPT")!.accept!.operations[0]!
@@ -388,7 +394,7 @@ Deno.test("shell: after a re-subscription, unanswered tasks are reconciled again
     connected(t.client);
     await flush();
     t.client.calls.length = 0;
-    t.clock.advance(1000); // the new master stays silent: its agent has not re-registered
+    t.clock.advance(1001); // the new master stays silent: its agent has not re-registered
     await flush();
     const asked = t.client.calls.filter((c) => c.type === "RECONCILE");
     assert.equal(asked.length, 1, `asked again once: ${t.client.types()}`);
@@ -400,7 +406,7 @@ Deno.test("shell: after a re-subscription, unanswered tasks are reconciled again
     await flush();
     assert.ok(t.client.types().includes("DECLINE"), `${t.client.types()}`);
     assert.ok(!t.client.types().includes("ACCEPT"), "nothing launched while reconciling");
-    t.clock.advance(2000);
+    t.clock.advance(2001);
     await flush();
     assert.equal(t.client.calls.filter((c) => c.type === "RECONCILE").length, 2, "after 2 s");
     t.client.event({
@@ -408,7 +414,8 @@ Deno.test("shell: after a re-subscription, unanswered tasks are reconciled again
       update: { status: status(taskId, "TASK_RUNNING", { agentId: "a2" }) },
     });
     await flush();
-    t.clock.advance(1000);
+    t.clock.advance(1001);
+    await flush();
     await flush();
     assert.equal(t.shell.stats().mutable, 1, "reconciled once the task answered");
     assert.equal(t.shell.members()[0]?.taskId, taskId);

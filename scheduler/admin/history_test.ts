@@ -59,7 +59,7 @@ Deno.test("history counts subscriptions, finished reconciliations, adopted tasks
   const status = { type: "status", status: { task_id: { value: M[0]!.taskId } } } as Input;
   h.observe({ input: status, before: s1, after: s2, effects: [], at: 2 });
   const s3 = { ...s2, reconciled: true };
-  h.observe({ input: { type: "reconcileDone" }, before: s2, after: s3, effects: [], at: 3 });
+  h.observe({ input: { type: "tick" }, before: s2, after: s3, effects: [], at: 3 });
   h.observe({ input: tick, before: s3, after: s3, effects: [], at: 4 });
   // A second subscription (master failover) and reconciliation.
   const s4 = { ...s3, reconciled: false };
@@ -70,7 +70,7 @@ Deno.test("history counts subscriptions, finished reconciliations, adopted tasks
     effects: [],
     at: 5,
   });
-  h.observe({ input: { type: "reconcileDone" }, before: s4, after: s3, effects: [], at: 6 });
+  h.observe({ input: { type: "tick" }, before: s4, after: s3, effects: [], at: 6 });
   h.leaderLockLost();
   assert.deepEqual(h.counters(), {
     subscriptions: 2,

@@ -12,6 +12,7 @@ import { livenessDeadline, watchLiveness } from "./liveness.ts";
 import { type Plan, planNext } from "./membership.ts";
 import { offerWaitDeadline, trackOfferWait } from "./offer_wait.ts";
 import { probeTargets } from "./probe_targets.ts";
+import { advanceReconciliation, reconciliationDeadline } from "./reconciliation.ts";
 import { advanceReseed, reseedDeadlines } from "./reseed.ts";
 import { configuredMemberId, MAX_ENDED_TASK_IDS, memberPeerUrl, type State } from "./state.ts";
 
@@ -210,7 +211,9 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
     at.push(c.stepAt + o.probeTimeoutMs);
   }
   at.push(...reseedDeadlines(s));
-  for (const t of [offerWaitDeadline(s), livenessDeadline(s)]) if (t !== undefined) at.push(t);
+  for (const t of [offerWaitDeadline(s), livenessDeadline(s), reconciliationDeadline(s)]) {
+    if (t !== undefined) at.push(t);
+  }
   const future = at.filter((t) => t > now);
   return future.length > 0 ? Math.min(...future) : undefined;
 }
@@ -225,6 +228,7 @@ function waitingFor(plan: Plan): string | undefined {
 /** Runs the after-input bookkeeping and planning. */
 export function advance(ctx: Ctx): void {
   const { s, now } = ctx;
+  advanceReconciliation(ctx);
   forgetFinished(ctx);
   watchChange(ctx);
   advanceReseed(ctx);

@@ -87,8 +87,11 @@ export interface OrderOutcomeInput {
 
 /** Every input of {@linkcode step}. */
 export type Input =
-  /** SUBSCRIBED from the master. */
-  | { type: "subscribed"; frameworkId: string }
+  /**
+   * SUBSCRIBED from the master; `newFramework` when the framework had no id before this run
+   * (the master cannot know any task of it, so reconciliation is over at once).
+   */
+  | { type: "subscribed"; frameworkId: string; newFramework?: boolean }
   /** The subscription ended (stream closed, master failover). */
   | { type: "disconnected"; reason?: string }
   | { type: "offers"; offers: Offer[] }
@@ -101,10 +104,8 @@ export type Input =
   /** Time passed (a timer armed by `armTimer` fired, or a periodic tick). */
   | { type: "tick" }
   /**
-   * An operator request from the admin API; the decision is left in `state.reseedReply`
+   * An operator request from the admin API; the decision comes back as an `adminReply` effect
    * (with this `requestId`).
    */
   | { type: "admin"; action: "reseed"; requestId?: number }
-  | OrderOutcomeInput
-  /** The master has answered the reconciliation requested by the `reconcile` effect. */
-  | { type: "reconcileDone" };
+  | OrderOutcomeInput;

@@ -4,9 +4,10 @@
  * returned {@linkcode Effect}s in order and feeds their results back.
  *
  * Contract for the shell:
- * - `subscribed` → perform `persistFrameworkId`, `reconcile` (an empty task list first:
- *   implicit), then send `reconcileDone` once the master has answered (e.g. no update for a
- *   quiet period); until then the core is Immutable and declines offers.
+ * - `subscribed` (with `newFramework` when the framework had no id) → perform
+ *   `persistFrameworkId` and `reconcile` (an empty task list first: implicit); the core
+ *   itself decides when the master has answered (`reconciliation.ts`) and asks again about
+ *   unanswered tasks with further `reconcile` effects; until then it is Immutable.
  * - `launch` → ACCEPT with `buildTaskInfo(effect.member, template)`; if the call fails,
  *   feed a `status` TASK_LOST for that task id so the core rolls back.
  * - `etcdAddLearner` / `etcdPromote` / `etcdRemove` → call etcd through `endpoints` and feed
@@ -17,7 +18,8 @@
  * - `executorOrder` → send the order as a framework MESSAGE to the member's executor; feed
  *   each outcome the executor reports (MESSAGE or labelled TASK_RUNNING update) as an
  *   `orderOutcome`, and a failed send as one with `undelivered: true`.
- * - `admin{reseed, requestId}` → the decision is in `state.reseedReply` after the step.
+ * - `admin{reseed, requestId}` → the decision is an `adminReply` effect of the step: return
+ *   it to whoever asked.
  * - `log` → write with the injected logger.
  *
  * @module
@@ -46,7 +48,7 @@ export type {
 export type { Effect, EffectLogLevel, MemberLaunch, ProbeTarget, StepResult } from "./effects.ts";
 export { buildTaskInfo, executorIdOf, type ExecutorTemplate } from "./task_info.ts";
 export type { ExecutorOrder, OrderOp } from "../../contract/orders.ts";
-export type { NoSurvivor, ReseedPhase, ReseedReply, ReseedRun } from "./reseed_run.ts";
+export type { NoSurvivor, ReseedPhase, ReseedRun } from "./reseed_run.ts";
 export { type QuorumEvidence, quorumEvidence, rankSurvivors } from "./reseed_evidence.ts";
 export {
   formatTaskId,

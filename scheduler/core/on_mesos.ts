@@ -6,13 +6,17 @@
  */
 import { isTerminal, type TaskState, type TaskStatus } from "../../lib/mesos/types.ts";
 import { byTask, type Ctx, log } from "./context.ts";
+import { beginReconciliation, noteReconcileAnswer } from "./reconciliation.ts";
 import { abandonJoin } from "./retire.ts";
 import { executorIdOf } from "./task_info.ts";
 import { liveMembers, type MemberRecord } from "./state.ts";
 import { memberIndex, tryParseTaskId } from "../../contract/task_id.ts";
 
-/** SUBSCRIBED: remember (and persist) the framework id, then reconcile. */
-export function onSubscribed(ctx: Ctx, frameworkId: string): void {
+/**
+ * SUBSCRIBED: remember (and persist) the framework id, then reconcile. `newFramework`: the
+ * framework had no id before this run, so the master knows no task of it.
+ */
+export function onSubscribed(ctx: Ctx, frameworkId: string, newFramework = false): void {
   const { s } = ctx;
   if (s.frameworkId !== frameworkId) {
     if (s.frameworkId !== undefined) {
@@ -38,6 +42,7 @@ export function onSubscribed(ctx: Ctx, frameworkId: string): void {
   ctx.fx.push({ type: "reconcile", tasks: [] });
   if (known.length > 0) ctx.fx.push({ type: "reconcile", tasks: known });
   log(ctx, "info", "subscribed; reconciling tasks", { frameworkId, knownTasks: known.length });
+  beginReconciliation(ctx, known.map((k) => k.taskId), newFramework);
 }
 
 function dropHeldOffer(ctx: Ctx, why: string): void {
@@ -54,17 +59,6 @@ export function onDisconnected(ctx: Ctx, reason: string | undefined): void {
   ctx.s.reconciled = false;
   dropHeldOffer(ctx, "disconnected");
   log(ctx, "warn", "disconnected from the master", { reason });
-}
-
-/** The master has answered reconciliation: state is complete, changes may start. */
-export function onReconcileDone(ctx: Ctx): void {
-  const { s } = ctx;
-  if (!s.connected || s.reconciled) return;
-  s.reconciled = true;
-  log(ctx, "info", "reconciliation finished", {
-    liveMembers: liveMembers(s).length,
-    desired: s.options.clusterSize,
-  });
 }
 
 /** Starts tracking a task of ours that the scheduler did not know (failover). */
@@ -158,6 +152,7 @@ export function onStatus(ctx: Ctx, status: TaskStatus): void {
     ctx.fx.push({ type: "acknowledge", status });
   }
   const taskId = status.task_id.value;
+  noteReconcileAnswer(s, taskId, now);
   const m = byTask(s, taskId);
   if (m === undefined && s.endedTaskIds?.includes(taskId)) {
     log(ctx, "info", "ignoring a status update of a task that ended", {

@@ -48,7 +48,7 @@ function restartScheduler(h: Harness, w: ReseedWorld): Harness {
       }),
     );
   }
-  fx.push(...h2.feed({ type: "reconcileDone" }));
+  fx.push(...h2.tick(1_000)); // reconciliation answered: the master fell quiet
   settle(h2, w, fx, 7);
   return h2;
 }

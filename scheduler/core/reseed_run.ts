@@ -67,13 +67,3 @@ export interface NoSurvivor {
   since: number;
   reason: string;
 }
-
-/** The core's answer to an operator's reseed request (read by the shell after the step). */
-export interface ReseedReply {
-  /** The request this answers (from the `admin` input). */
-  requestId?: number;
-  accepted: boolean;
-  /** What was decided, or why it was refused. */
-  message: string;
-  at: number;
-}

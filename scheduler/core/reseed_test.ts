@@ -173,10 +173,11 @@ Deno.test("with auto-reseed off only an operator's request reseeds", () => {
   assert.match(healthOf(h.state).reason, /only 1 of 3 voting members reachable/);
 
   const fx = h.feed({ type: "admin", action: "reseed", requestId: 7 });
-  assert.equal(h.state.reseedReply?.requestId, 7);
-  assert.equal(h.state.reseedReply?.accepted, true);
+  const reply = ofType(fx, "adminReply")[0];
+  assert.equal(reply?.requestId, 7);
+  assert.equal(reply?.accepted, true);
   assert.match(
-    h.state.reseedReply!.message,
+    reply!.message,
     /^reseed-1 started: quorum lost .* best survivor so far etcd-3/,
   );
   const rest = settle(h, w, fx, 7);
@@ -189,9 +190,10 @@ Deno.test("with auto-reseed off only an operator's request reseeds", () => {
 Deno.test("an operator's reseed is refused while quorum holds or a reseed runs", () => {
   const { h, w } = completeCluster(3);
   const fx = h.feed({ type: "admin", action: "reseed", requestId: 1 });
-  assert.equal(h.state.reseedReply?.accepted, false);
+  const refused = ofType(fx, "adminReply")[0];
+  assert.equal(refused?.accepted, false);
   assert.match(
-    h.state.reseedReply!.message,
+    refused!.message,
     /^quorum is not lost: 3 of 3 voting members reachable \(quorum 2\), leader 1$/,
   );
   assert.equal(destructive(fx).length, 0);
@@ -200,15 +202,19 @@ Deno.test("an operator's reseed is refused while quorum holds or a reseed runs",
 
   lose(h, w, ["etcd-1", "etcd-2"]);
   w.holdOrders = true;
-  h.feed({ type: "admin", action: "reseed", requestId: 2 });
-  assert.equal(h.state.reseedReply?.accepted, true);
-  h.feed({ type: "admin", action: "reseed", requestId: 3 });
-  assert.deepEqual(h.state.reseedReply, {
-    requestId: 3,
-    accepted: false,
-    message: "a reseed is already running (confirming)",
-    at: h.now,
-  });
+  assert.equal(
+    ofType(h.feed({ type: "admin", action: "reseed", requestId: 2 }), "adminReply")[0]?.accepted,
+    true,
+  );
+  assert.deepEqual(
+    ofType(h.feed({ type: "admin", action: "reseed", requestId: 3 }), "adminReply"),
+    [{
+      type: "adminReply",
+      requestId: 3,
+      accepted: false,
+      message: "a reseed is already running (confirming)",
+    }],
+  );
 });
 
 Deno.test("no survivor at all: said loudly, nothing destructive", () => {
@@ -235,8 +241,8 @@ Deno.test("total loss: no survivor; an operator's reseed is refused", () => {
   const fx = [...lose(h, w, ["etcd-1", "etcd-2", "etcd-3"]), ...run(h, w, 120_000)];
   assert.equal(destructive(fx).length, 0);
   assert.equal(statsOf(h.state).no_survivor, 1);
-  h.feed({ type: "admin", action: "reseed" });
-  assert.equal(h.state.reseedReply?.accepted, false);
-  assert.match(h.state.reseedReply!.message, /^no survivor: every member task is gone/);
+  const reply = ofType(h.feed({ type: "admin", action: "reseed" }), "adminReply")[0];
+  assert.equal(reply?.accepted, false);
+  assert.match(reply!.message, /^no survivor: every member task is gone/);
   assert.match(healthOf(h.state).reason, /^no survivor/);
 });

@@ -127,7 +127,7 @@ export function autoReseedAt(s: State): number | undefined {
 export function onAdminReseed(ctx: Ctx, requestId: number | undefined): void {
   const { s, now } = ctx;
   const reply = (accepted: boolean, message: string) => {
-    s.reseedReply = { requestId, accepted, message, at: now };
+    ctx.fx.push({ type: "adminReply", requestId, accepted, message });
     log(ctx, "warn", accepted ? "operator reseed accepted" : "operator reseed refused", {
       reason: message,
       ...evidenceFields(s),

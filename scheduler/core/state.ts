@@ -9,7 +9,8 @@ import { peerUrl } from "../../contract/member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 import type { StrayAnswer } from "./probe_targets.ts";
-import type { NoSurvivor, ReseedReply, ReseedRun } from "./reseed_run.ts";
+import type { Reconciliation } from "./reconciliation.ts";
+import type { NoSurvivor, ReseedRun } from "./reseed_run.ts";
 
 /** Where members may go relative to each other. */
 export type Placement =
@@ -49,6 +50,11 @@ export interface CoreOptions {
    */
   reseedTimeoutMs: number;
   autoReseed: boolean;
+  /** Quiet time after the last update before an implicit reconciliation counts as answered. */
+  reconcileSettleMs: number;
+  /** Unanswered tasks are asked about again after this, doubling up to the max. */
+  reconcileRetryMinMs: number;
+  reconcileRetryMaxMs: number;
 }
 
 /** Defaults matching the original where it had one. */
@@ -70,6 +76,9 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   probeTimeoutMs: 30_000,
   reseedTimeoutMs: 240_000,
   autoReseed: true,
+  reconcileSettleMs: 1_000,
+  reconcileRetryMinMs: 1_000,
+  reconcileRetryMaxMs: 30_000,
 };
 
 /** Why and when a member is being taken out. */
@@ -166,6 +175,8 @@ export interface State {
   frameworkId?: string;
   connected: boolean;
   reconciled: boolean;
+  /** The reconciliation round in progress (see `reconciliation.ts`). */
+  reconciliation?: Reconciliation;
   members: MemberRecord[];
   /** The last configured etcd membership seen. */
   etcdMembers?: EtcdMemberView[];
@@ -205,8 +216,6 @@ export interface State {
   noSurvivor?: NoSurvivor;
   /** Why the last reseed could not go on without discarding data (cleared with quorum). */
   reseedBlocked?: string;
-  /** The answer to the last operator reseed request. */
-  reseedReply?: ReseedReply;
   timerAt?: number;
   lastWaitReason?: string;
   /** etcds that answered the last probe although no running task owns them (orphans). */

@@ -20,7 +20,7 @@ import type { StepResult } from "./effects.ts";
 import type { Input } from "./inputs.ts";
 import { onOffers, onRescind } from "./offers.ts";
 import { onEtcdResult, onProbe } from "./on_etcd.ts";
-import { onDisconnected, onFailure, onReconcileDone, onStatus, onSubscribed } from "./on_mesos.ts";
+import { onDisconnected, onFailure, onStatus, onSubscribed } from "./on_mesos.ts";
 import { onOrderOutcome } from "./reseed_orders.ts";
 import { onAdminReseed } from "./reseed_trigger.ts";
 import type { State } from "./state.ts";
@@ -36,7 +36,7 @@ export function step(state: State, input: Input, now: number): StepResult<State>
   const ctx: Ctx = { s: structuredClone(state), fx: [], now };
   switch (input.type) {
     case "subscribed":
-      onSubscribed(ctx, input.frameworkId);
+      onSubscribed(ctx, input.frameworkId, input.newFramework);
       break;
     case "disconnected":
       onDisconnected(ctx, input.reason);
@@ -58,9 +58,6 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       break;
     case "etcdResult":
       onEtcdResult(ctx, input);
-      break;
-    case "reconcileDone":
-      onReconcileDone(ctx);
       break;
     case "admin":
       onAdminReseed(ctx, input.requestId);

@@ -45,7 +45,9 @@ const bringUp: [string, number, Input, string[]][] = [
     type: "offers",
     offers: [offer(1)],
   }, ["decline 1 for 3600s"]],
-  ["reconciliation done: offers wanted again", 10, { type: "reconcileDone" }, ["revive"]],
+  ["a quiet second ends reconciliation: offers wanted again", 1_000, { type: "tick" }, [
+    "revive",
+  ]],
   ["the first member bootstraps a new cluster", 10, {
     type: "offers",
     offers: [offer(1), offer(2)],

@@ -54,7 +54,7 @@ Deno.test("a running learner found after failover is taken over and promoted", (
     });
     fx.push(...h.feed({ type: "status", status: status(taskId, "TASK_RUNNING", { agentId }) }));
   }
-  const all = settle(h, w, [...fx, ...h.feed({ type: "reconcileDone" })]);
+  const all = settle(h, w, [...fx, ...h.tick(1_000)]);
   const key = summarize(all).filter((l) => /promote|addLearner|launch|remove/.test(l));
   assert.deepEqual(key, ["promote etcd-2"]);
   assert.equal(w.members.every((m) => !m.isLearner), true);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeMessage, encodeMessage, missingRequiredFields } from "../../lib/mesos/codec.ts";
+import { decodeMessage, encodeMessage } from "../../lib/mesos/encoding.ts";
+import { missingRequiredFields } from "../../lib/mesos/required_fields.ts";
 import type { TaskInfo } from "../../lib/mesos/types.ts";
 import { decodeMemberConfig } from "../../contract/member_config.ts";
 import {

@@ -167,7 +167,6 @@ export async function startSteadyShell(
     core: { ...TEST_OPTIONS, clusterSize: size },
     clock,
     logger: options.logger ?? silentLogger,
-    reconcile: { settleMs: 1000, maxWaitMs: 10_000 },
     tickMs: 60_000,
   });
   const running = shell.run();

@@ -157,8 +157,7 @@ export class Harness {
   /** Subscribes and finishes reconciliation; returns the effects of both. */
   connect(frameworkId = "fw-1"): Effect[] {
     return [
-      ...this.feed({ type: "subscribed", frameworkId }),
-      ...this.feed({ type: "reconcileDone" }),
+      ...this.feed({ type: "subscribed", frameworkId, newFramework: true }),
     ];
   }
 }

@@ -242,7 +242,6 @@ export class Sim {
         return;
       }
       case "reconcile":
-        this.#later({ type: "reconcileDone" }, 300);
         for (const t of this.tasks.values()) {
           if (isTerminal(t.state) && t.state !== "TASK_LOST") continue;
           this.#later({
@@ -360,6 +359,7 @@ export class Sim {
       case "acknowledge":
       case "persistFrameworkId":
       case "armTimer":
+      case "adminReply":
         return;
       default: {
         const never: never = e;
