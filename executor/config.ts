@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { Encoding } from "../lib/mesos/codec.ts";
+import type { Encoding } from "../lib/mesos/encoding.ts";
 
 /**
  * Everything the executor's `main` needs besides the Mesos variables (those, including

@@ -24,7 +24,7 @@ Deno.test("staleReason() says missing, names a newer input, and is undefined whe
 Deno.test("artifactInputs() lists the executor's local modules, deno.json and the runtime", async () => {
   const inputs = await artifactInputs(ROOT, `${ROOT}/executor/main.ts`);
   assert.ok(inputs.includes(`${ROOT}/executor/main.ts`));
-  assert.ok(inputs.includes(`${ROOT}/lib/mesos/codec.ts`));
+  assert.ok(inputs.includes(`${ROOT}/lib/mesos/encoding.ts`));
   assert.ok(inputs.includes(`${ROOT}/deno.json`));
   assert.ok(inputs.includes(Deno.execPath()));
   assert.ok(!inputs.includes(`${ROOT}/scheduler/main.ts`), "only the executor's graph");

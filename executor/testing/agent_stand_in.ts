@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { decodeMessage, encodeMessage } from "../../lib/mesos/codec.ts";
+import { decodeMessage, encodeMessage } from "../../lib/mesos/encoding.ts";
 import { encodeRecord } from "../../lib/mesos/recordio.ts";
 import {
   type ScriptedServer,

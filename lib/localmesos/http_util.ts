@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { CONTENT_TYPE, type Encoding } from "../mesos/codec.ts";
+import { CONTENT_TYPE, type Encoding } from "../mesos/encoding.ts";
 import { encodeRecord } from "../mesos/recordio.ts";
 
 /** Content-Type of every error body Mesos writes. */

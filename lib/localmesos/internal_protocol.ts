@@ -4,7 +4,8 @@
  * (`--masters 0` runs agents only). Not part of any public API: only lib/localmesos uses it.
  *
  * Embedded Mesos messages (AgentInfo, TaskInfo, TaskStatus, ...) are carried as Mesos-style
- * JSON objects (see lib/mesos/codec.ts: `toJsonText` / `fromJsonValue`), bytes as base64.
+ * JSON objects (see lib/mesos/json_encode.ts `toJsonText` and json_decode.ts
+ * `fromJsonValue`), bytes as base64.
  * Every request is `POST` with `Content-Type: application/json`; answers are JSON with 200,
  * or plain text with 4xx/5xx.
  */

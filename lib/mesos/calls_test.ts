@@ -17,7 +17,9 @@ import {
   teardown,
   withFrameworkId,
 } from "./calls.ts";
-import { decodeMessage, encodeMessage, fromJsonText, toJsonText } from "./codec.ts";
+import { decodeMessage, encodeMessage } from "./encoding.ts";
+import { fromJsonText } from "./json_decode.ts";
+import { toJsonText } from "./json_encode.ts";
 import { RecordIODecoder } from "./recordio.ts";
 import type { SchedulerEvent, TaskInfo, TaskStatus } from "./types.ts";
 import { transcriptBytes, transcriptText } from "../../tests/fixtures/transcripts.ts";

@@ -5,7 +5,9 @@
  * carries the seed that replays it.
  */
 import assert from "node:assert/strict";
-import { CodecError, decodeMessage, encodeMessage, type Encoding, toProtobuf } from "./codec.ts";
+import { CodecError } from "./codec_errors.ts";
+import { decodeMessage, encodeMessage, type Encoding } from "./encoding.ts";
+import { toProtobuf } from "./protobuf_codec.ts";
 import { RecordIODecoder, RecordIOError } from "./recordio.ts";
 import { mutateBytes, mutateJsonText, SeededRandom } from "./testing/fuzzing.ts";
 import { transcriptBytes } from "../../tests/fixtures/transcripts.ts";

@@ -6,7 +6,9 @@ import {
   executorUpdate,
   stampStatus,
 } from "./executor_calls.ts";
-import { base64ToBytes, fromJsonText, toJsonText } from "./codec.ts";
+import { base64ToBytes } from "./base64.ts";
+import { fromJsonText } from "./json_decode.ts";
+import { toJsonText } from "./json_encode.ts";
 import { transcriptText } from "../../tests/fixtures/transcripts.ts";
 import type { TaskInfo, TaskStatus } from "./types.ts";
 

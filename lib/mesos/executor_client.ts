@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { decodeMessage, encodeMessage, type Encoding } from "./codec.ts";
+import { decodeMessage, encodeMessage, type Encoding } from "./encoding.ts";
 import type { ExecutorEvent, TaskInfo, TaskStatus } from "./types.ts";
 import {
   type ExecutorCall,

@@ -5,7 +5,7 @@ import {
   type ExecutorNotice,
 } from "./executor_client.ts";
 import type { ExecutorCall } from "./executor_calls.ts";
-import { decodeMessage, encodeMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage } from "./encoding.ts";
 import { encodeRecord } from "./recordio.ts";
 import { AgentLostError, MesosApiError } from "./client_errors.ts";
 import {

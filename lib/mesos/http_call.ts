@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CONTENT_TYPE, type Encoding } from "./codec.ts";
+import { CONTENT_TYPE, type Encoding } from "./encoding.ts";
 import { Backoff, type BackoffOptions, waitFor } from "./backoff.ts";
 import { MesosApiError } from "./client_errors.ts";
 import { type Clock, systemClock } from "../clock.ts";

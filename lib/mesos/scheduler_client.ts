@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { encodeMessage, type Encoding } from "./codec.ts";
+import { encodeMessage, type Encoding } from "./encoding.ts";
 import type { FrameworkInfo, SchedulerEvent } from "./types.ts";
 import { type SchedulerCall, subscribe, withFrameworkId } from "./calls.ts";
 import { basicAuth, type CallResult, sendCall } from "./http_call.ts";

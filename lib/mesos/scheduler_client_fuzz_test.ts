@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createSchedulerClient, type SchedulerNotice } from "./scheduler_client.ts";
-import { decodeMessage, encodeMessage, type Encoding } from "./codec.ts";
+import { decodeMessage, encodeMessage, type Encoding } from "./encoding.ts";
 import { encodeRecord, RecordIODecoder } from "./recordio.ts";
 import { mutateBytes, mutateJsonText, SeededRandom } from "./testing/fuzzing.ts";
 import {

@@ -9,7 +9,7 @@ import {
   type SchedulerClientOptions,
   type SchedulerNotice,
 } from "./scheduler_client.ts";
-import { decodeMessage, encodeMessage, type Encoding } from "./codec.ts";
+import { decodeMessage, encodeMessage, type Encoding } from "./encoding.ts";
 import { encodeRecord } from "./recordio.ts";
 import { MesosAuthenticationError } from "./client_errors.ts";
 import {

@@ -6,7 +6,7 @@ import {
   type SchedulerNotice,
 } from "./scheduler_client.ts";
 import { decline, reconcile } from "./calls.ts";
-import { decodeMessage, type Encoding } from "./codec.ts";
+import { decodeMessage, type Encoding } from "./encoding.ts";
 import { encodeRecord } from "./recordio.ts";
 import {
   FrameworkFailedOverError,

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { CodecError, decodeMessage, type Encoding } from "./codec.ts";
+import { CodecError } from "./codec_errors.ts";
+import { decodeMessage, type Encoding } from "./encoding.ts";
 import type { SchedulerEvent } from "./types.ts";
 import { readRecords, RecordIOError } from "./recordio.ts";
 import { postMesos } from "./http_call.ts";

@@ -1,6 +1,6 @@
 /**
  * TypeScript shapes of the Mesos messages the project handles, in the codec's in-memory
- * form (see codec.ts): snake_case keys, enums as names, bytes as Uint8Array, int64 as
+ * form (see plain.ts): snake_case keys, enums as names, bytes as Uint8Array, int64 as
  * number | bigint. Only the fields we read or write are listed; the codec carries the rest.
  */
 

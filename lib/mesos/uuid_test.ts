@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUuidBytes, sameBytes, uuidFromText, uuidToText } from "./uuid.ts";
-import { base64ToBytes } from "./codec.ts";
+import { base64ToBytes } from "./base64.ts";
 
 Deno.test("randomUuidBytes() sets the version 4 and RFC 4122 variant bits", () => {
   const ones = randomUuidBytes((b) => b.fill(0xff));

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { decodeMessage, type Encoding, type Plain } from "../../lib/mesos/codec.ts";
+import { decodeMessage, type Encoding } from "../../lib/mesos/encoding.ts";
+import type { Plain } from "../../lib/mesos/plain.ts";
 import { startLocalMesosProcess } from "../../localcluster/processes.ts";
 import { MASTER_INTERNAL } from "../../lib/localmesos/internal_protocol.ts";
 import { readRecords } from "../../lib/mesos/recordio.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Logger } from "../../log.ts";
-import { encodeMessage, type Encoding, type Plain } from "../../mesos/codec.ts";
+import { encodeMessage, type Encoding } from "../../mesos/encoding.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import {
   accepted,
   notAcceptable,

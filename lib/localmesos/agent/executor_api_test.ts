@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { transcriptBytes, transcriptText } from "../../../tests/fixtures/transcripts.ts";
 import { silentLogger } from "../../log.ts";
-import { decodeMessage, encodeMessage, type Plain } from "../../mesos/codec.ts";
+import { decodeMessage, encodeMessage } from "../../mesos/encoding.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import { createLocalAgent, type LocalAgent } from "./agent.ts";
 import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";

@@ -4,14 +4,11 @@
  *
  * @module
  */
-import {
-  CodecError,
-  decodeMessage,
-  type Encoding,
-  fromJsonValue,
-  missingRequiredFields,
-  type Plain,
-} from "../../mesos/codec.ts";
+import { CodecError } from "../../mesos/codec_errors.ts";
+import { decodeMessage, type Encoding } from "../../mesos/encoding.ts";
+import { fromJsonValue } from "../../mesos/json_decode.ts";
+import type { Plain } from "../../mesos/plain.ts";
+import { missingRequiredFields } from "../../mesos/required_fields.ts";
 import { parseLosslessJson } from "../../mesos/json_lossless.ts";
 import { methodNotAllowed, readBody, requestEncoding, textResponse } from "../http_util.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { isTerminal } from "../../mesos/types.ts";
 import { commandOutcome, killGraceMs } from "./command_task.ts";
 import { type ContainerProcess, sandboxPath } from "./container.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from "../../log.ts";
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { fetchUris } from "../fetcher.ts";
 import { commandArgv, type ContainerProcess, createSandbox, launchContainer } from "./container.ts";
 import { executorEnvironment } from "./executor_env.ts";

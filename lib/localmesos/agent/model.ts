@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { isTerminal, type TaskState } from "../../mesos/types.ts";
 import { randomUuidBytes } from "../../mesos/uuid.ts";
 import type { ContainerProcess } from "./container.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { toJsonText } from "../../mesos/codec.ts";
+import { toJsonText } from "../../mesos/json_encode.ts";
 import {
   asAllocated,
   formatRanges,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { double, type JsonValue, message, writeJson } from "../master/json_writer.ts";
 import type { ExecutorEntry, FrameworkEntry, TaskEntry } from "./model.ts";
 import { formatRanges, resourceSummary } from "./resource_string.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { transcriptText } from "../../../tests/fixtures/transcripts.ts";
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { commandExecutorInfo } from "./command_task.ts";
 import { containerStatus, type ExecutorEntry, type FrameworkEntry } from "./model.ts";
 import { parseResources } from "./resource_string.ts";

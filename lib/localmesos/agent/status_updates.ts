@@ -10,7 +10,8 @@ import type { Clock } from "../../clock.ts";
 import { systemClock } from "../../clock.ts";
 import type { Logger } from "../../log.ts";
 import { silentLogger } from "../../log.ts";
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 
 /** Sends one update to the master; a rejection only means "retry later". */
 export type ForwardUpdate = (frameworkId: string, status: Plain) => Promise<void>;

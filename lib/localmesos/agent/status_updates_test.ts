@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../clock.ts";
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { StatusUpdateManager } from "./status_updates.ts";
 
 function status(task: string, state: string, n: number): Plain {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { isTerminal } from "../../mesos/types.ts";
 import { commandExecutorInfo } from "./command_task.ts";
 import {

@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log.ts";
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { TaskState } from "../../mesos/types.ts";
 import {
   agentStatus,

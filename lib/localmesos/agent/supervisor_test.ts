@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../log.ts";
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
 import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";

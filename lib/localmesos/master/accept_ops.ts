@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { Resource } from "../../mesos/types.ts";
 import type { MasterContext } from "./context.ts";
 import { taskInfoError } from "./launch_validation.ts";

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { base64ToBytes, bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { base64ToBytes, bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { isTerminal } from "../../mesos/types.ts";
 import type {
   ExecutorExitedRequest,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { TaskState } from "../../mesos/types.ts";
 import type { RegisterAgentRequest, RegisterAgentResponse } from "../internal_protocol.ts";
 import { armPingTimer } from "./agent_ops.ts";

@@ -5,13 +5,10 @@
  *
  * @module
  */
-import {
-  CodecError,
-  decodeMessage,
-  type Encoding,
-  fromJsonText,
-  type Plain,
-} from "../../mesos/codec.ts";
+import { CodecError } from "../../mesos/codec_errors.ts";
+import { decodeMessage, type Encoding } from "../../mesos/encoding.ts";
+import { fromJsonText } from "../../mesos/json_decode.ts";
+import type { Plain } from "../../mesos/plain.ts";
 
 const CALL = "mesos.v1.scheduler.Call";
 const JSON_PARSE_PREFIX = "Failed to parse body into JSON: ";

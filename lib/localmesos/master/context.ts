@@ -7,7 +7,8 @@
  * @module
  */
 import type { Clock } from "../../clock.ts";
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { Logger } from "../../log.ts";
 import type { AgentClient } from "./agent_client.ts";
 import type { EventStream } from "./event_stream.ts";

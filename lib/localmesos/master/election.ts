@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { Logger } from "../../log.ts";
 import { ZkClient } from "../../zk/client.ts";
 import { parseZkUrl } from "../../zk/url.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import type { Clock } from "../../clock.ts";
-import { encodeMessage, type Encoding, type Plain } from "../../mesos/codec.ts";
+import { encodeMessage, type Encoding } from "../../mesos/encoding.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { RecordIOStream, streamResponse } from "../http_util.ts";
 
 /** Options for {@linkcode EventStream}. */

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { Encoding, Plain } from "../../mesos/codec.ts";
+import type { Encoding } from "../../mesos/encoding.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { isTerminal } from "../../mesos/types.ts";
 import type { MasterContext } from "./context.ts";
 import { EventStream } from "./event_stream.ts";

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { formatDouble, type Plain, toJsonText } from "../../mesos/codec.ts";
+import { formatDouble, toJsonText } from "../../mesos/json_encode.ts";
+import type { Plain } from "../../mesos/plain.ts";
 
 /** A number written as a double (`1.0`, `0.1`). */
 export class JsonDouble {

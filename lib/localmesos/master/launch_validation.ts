@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { invalidIdReason } from "./ids.ts";
 
 /** What validation needs to know besides the task. */

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { silentLogger } from "../../log.ts";
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { startZooKeeper } from "../../zk/testing/zookeeper_server.ts";
 import { createLocalAgent } from "../agent/agent.ts";
 import { createLocalMaster } from "./master.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 
 /** Version string the local master and agents report. */
 export const MESOS_VERSION = "1.12.0";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { MasterContext } from "./context.ts";
 import { planAllocation, refuseSeconds } from "./offers.ts";
 import { forOffer } from "./resources.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { Resource } from "../../mesos/types.ts";
 import { containsResources, isEmptyResources, scalarOf } from "./resources.ts";
 import type { MasterState } from "./state.ts";

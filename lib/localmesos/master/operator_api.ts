@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { CodecError, decodeMessage, encodeMessage, type Plain } from "../../mesos/codec.ts";
+import { CodecError } from "../../mesos/codec_errors.ts";
+import { decodeMessage, encodeMessage } from "../../mesos/encoding.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import {
   messageResponse,
   methodNotAllowed,

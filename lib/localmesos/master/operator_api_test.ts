@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeMessage, encodeMessage } from "../../mesos/codec.ts";
+import { decodeMessage, encodeMessage } from "../../mesos/encoding.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import {
   acceptOffer,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { TaskState } from "../../mesos/types.ts";
 import type { FrameworkRecord, TaskRecord } from "./state.ts";
 import { hasCapability } from "./state.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { reconcileAnswers, type ReconcileView } from "./reconcile.ts";
 import { MasterState } from "./state.ts";
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import {
   accepted,
   methodNotAllowed,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { TaskState } from "../../mesos/types.ts";
 
 /** Fields of a master-generated status. */

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { bytesToBase64, type Plain } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import { isTerminal } from "../../mesos/types.ts";
 import type { MasterContext } from "./context.ts";
 import { reconcileAnswers, type ReconcileRequest } from "./reconcile.ts";

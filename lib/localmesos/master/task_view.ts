@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Plain } from "../../mesos/codec.ts";
+import type { Plain } from "../../mesos/plain.ts";
 import type { TaskRecord } from "./state.ts";
 
 /** The task as a `mesos.v1.Task`. */

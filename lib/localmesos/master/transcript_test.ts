@@ -4,7 +4,8 @@
  * status codes, headers and event bytes (ids, ports and timestamps normalised).
  */
 import assert from "node:assert/strict";
-import { decodeMessage, toJsonText } from "../../mesos/codec.ts";
+import { decodeMessage } from "../../mesos/encoding.ts";
+import { toJsonText } from "../../mesos/json_encode.ts";
 import { transcriptBytes, transcriptText } from "../../../tests/fixtures/transcripts.ts";
 import { splitRecordIO } from "../../mesos/testing/scripted_server.ts";
 import { AGENT_INTERNAL, MASTER_INTERNAL } from "../internal_protocol.ts";

@@ -4,7 +4,10 @@
  *
  * @module
  */
-import { bytesToBase64, fromJsonValue, type Plain, toJsonText } from "../../mesos/codec.ts";
+import { bytesToBase64 } from "../../mesos/base64.ts";
+import { fromJsonValue } from "../../mesos/json_decode.ts";
+import { toJsonText } from "../../mesos/json_encode.ts";
+import type { Plain } from "../../mesos/plain.ts";
 
 /** A plain message as a Mesos-style JSON object (defaults written, bytes as base64). */
 export function toJsonObject(typeName: string, value: Plain): Plain {

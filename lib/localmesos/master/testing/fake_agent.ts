@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Plain } from "../../../mesos/codec.ts";
+import type { Plain } from "../../../mesos/plain.ts";
 import {
   type RecordedRequest,
   type ScriptedServer,

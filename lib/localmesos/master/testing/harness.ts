@@ -6,7 +6,8 @@
  * @module
  */
 import { FakeClock } from "../../../clock.ts";
-import { CONTENT_TYPE, decodeMessage, type Encoding, type Plain } from "../../../mesos/codec.ts";
+import { CONTENT_TYPE, decodeMessage, type Encoding } from "../../../mesos/encoding.ts";
+import type { Plain } from "../../../mesos/plain.ts";
 import { RecordIODecoder } from "../../../mesos/recordio.ts";
 import { silentLogger } from "../../../log.ts";
 import { createLocalMaster, type LocalMaster, type LocalMasterInit } from "../master.ts";
