@@ -4,13 +4,11 @@
  *
  * @module
  */
-import {
-  base64ToBytes,
-  CodecError,
-  fromJsonValue,
-  missingRequiredFields,
-} from "../../mesos/codec.ts";
-import type { Plain } from "../../mesos/codec.ts";
+import { base64ToBytes } from "../../mesos/base64.ts";
+import { CodecError } from "../../mesos/codec_errors.ts";
+import { fromJsonValue } from "../../mesos/json_decode.ts";
+import type { Plain } from "../../mesos/plain.ts";
+import { missingRequiredFields } from "../../mesos/required_fields.ts";
 import { jsonResponse, methodNotAllowed, textResponse } from "../http_util.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
 import type { ExecutorSupervisor } from "./supervisor.ts";

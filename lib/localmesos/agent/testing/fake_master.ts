@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { bytesToBase64, type Plain } from "../../../mesos/codec.ts";
+import { bytesToBase64 } from "../../../mesos/base64.ts";
+import type { Plain } from "../../../mesos/plain.ts";
 import {
   AGENT_INTERNAL,
   type ExecutorExitedRequest,
