@@ -17,7 +17,7 @@ import { type Logger, silentLogger } from "../lib/log.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";
 import type { SchedulerEvent } from "../lib/mesos/types.ts";
-import type { Input, OrderOutcomeInput } from "./core/inputs.ts";
+import type { Input } from "./core/inputs.ts";
 import { type CoreOptions, initialState, type State } from "./core/state.ts";
 import { step } from "./core/step.ts";
 import { buildTaskInfo, type ExecutorTemplate } from "./core/task_info.ts";
@@ -32,7 +32,7 @@ import {
 import type { ObservedStep } from "./admin/history.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
-import { outcomeFromMessage, outcomeFromStatus } from "./order_outcomes.ts";
+import { inputsOfEvent } from "./event_inputs.ts";
 
 /** The part of the scheduler client the shell uses. */
 export interface ShellClient extends AsyncIterable<SchedulerNotice> {
@@ -228,55 +228,14 @@ class Shell implements SchedulerShell {
   }
 
   #onEvent(event: SchedulerEvent): void {
-    switch (event.type) {
-      case "OFFERS":
-        this.push({ type: "offers", offers: event.offers?.offers ?? [] });
-        break;
-      case "RESCIND":
-        if (event.rescind) this.push({ type: "rescind", offerId: event.rescind.offer_id.value });
-        break;
-      case "UPDATE":
-        if (event.update) {
-          this.push({ type: "status", status: event.update.status });
-          this.#outcome("update", () => outcomeFromStatus(event.update!.status));
-        }
-        break;
-      case "FAILURE": {
-        const agentId = event.failure?.agent_id?.value;
-        if (agentId !== undefined) {
-          this.push({ type: "failure", agentId, executorId: event.failure?.executor_id?.value });
-        }
-        break;
-      }
-      case "MESSAGE":
-        if (event.message) {
-          const data = event.message.data;
-          this.#outcome("message", () => outcomeFromMessage(data), {
-            agent: event.message.agent_id.value,
-            executor: event.message.executor_id.value,
-            data: new TextDecoder().decode(data).slice(0, 500),
-          });
-        }
-        break;
-      case "ERROR":
-        this.#log.error("master sent ERROR", { message: event.error?.message });
-        break;
-      default:
-        break; // HEARTBEAT, inverse offers, operation updates: nothing to do
+    const meaning = inputsOfEvent(event);
+    for (const input of meaning.inputs) this.push(input);
+    if (meaning.unreadable !== undefined) {
+      const { what, error, fields } = meaning.unreadable;
+      this.#log.warn(what, { ...fields, error });
     }
-  }
-
-  /** Feeds the order outcome `parse` finds, if any; unreadable ones are logged. */
-  #outcome(
-    from: string,
-    parse: () => OrderOutcomeInput | undefined,
-    fields: Record<string, unknown> = {},
-  ): void {
-    try {
-      const input = parse();
-      if (input !== undefined) this.push(input);
-    } catch (error) {
-      this.#log.warn(`executor ${from} is not an order outcome`, { ...fields, error });
+    if (meaning.error !== undefined) {
+      this.#log.error("master sent ERROR", { message: meaning.error });
     }
   }
 

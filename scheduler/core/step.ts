@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { advance } from "./advance.ts";
+import { afterInput } from "./after_input.ts";
 import type { Ctx } from "./context.ts";
 import type { StepResult } from "./effects.ts";
 import type { Input } from "./inputs.ts";
@@ -72,6 +72,6 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       throw new TypeError(`Cannot step with input ${JSON.stringify(never)}`);
     }
   }
-  advance(ctx);
+  afterInput(ctx);
   return { state: ctx.s, effects: ctx.fx };
 }

@@ -226,7 +226,7 @@ function waitingFor(plan: Plan): string | undefined {
 }
 
 /** Runs the after-input bookkeeping and planning. */
-export function advance(ctx: Ctx): void {
+export function afterInput(ctx: Ctx): void {
   const { s, now } = ctx;
   advanceReconciliation(ctx);
   forgetFinished(ctx);
