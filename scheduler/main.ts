@@ -21,19 +21,8 @@
 import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
 import { createLogger, levelFromVerbosity, type Logger } from "../lib/log.ts";
 import { teardown } from "../lib/mesos/calls.ts";
-import {
-  FrameworkError,
-  FrameworkRemovedError,
-  MesosAuthenticationError,
-} from "../lib/mesos/client_errors.ts";
 import { createMasterDetector } from "../lib/mesos/master_detector.ts";
 import { createSchedulerClient } from "../lib/mesos/scheduler_client.ts";
-import {
-  createFrameworkIdStore,
-  FrameworkIdError,
-  type FrameworkIdStore,
-} from "../lib/zk/framework_id_store.ts";
-import { createLeaderLock, type LeaderLock, LeaderLockClosedError } from "../lib/zk/leader_lock.ts";
 import { createAdminHandler } from "./admin/handler.ts";
 import { SchedulerHistory } from "./admin/history.ts";
 import { type ArtifactServer, startArtifactServer } from "./artifact_server.ts";
@@ -42,14 +31,12 @@ import { initialState } from "./core/state.ts";
 import { statsOf } from "./core/views.ts";
 import { executorCommand } from "../contract/executor_command.ts";
 import { withDeadline } from "./prober.ts";
-import {
-  artifactBindAddress,
-  type ArtifactPlan,
-  artifactPlan,
-  executorArgs,
-} from "./artifact_plan.ts";
+import { artifactBindAddress, executorArgs } from "./artifact_plan.ts";
 import { frameworkInfoOf } from "./framework_info.ts";
 import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
+import { describeEnding } from "./ending.ts";
+import { lead } from "./leadership.ts";
+import { type Preflight, preflight } from "./preflight.ts";
 
 /** Injection points of {@linkcode runScheduler}. */
 export interface RunSchedulerOptions {
@@ -73,45 +60,6 @@ function write(stream: { writeSync(b: Uint8Array): number }, text: string): void
   } catch {
     // the stream is gone
   }
-}
-
-/** Files read before anything starts (secrets, tokens, artifacts). */
-interface Preflight {
-  secret?: string;
-  adminToken?: string;
-  plan: ArtifactPlan;
-}
-
-async function readSecretFile(flag: string, path: string): Promise<string> {
-  try {
-    const text = (await Deno.readTextFile(path)).replace(/\r?\n$/, "");
-    if (text === "") throw new Error("the file is empty");
-    return text;
-  } catch (e) {
-    throw new TypeError(`Cannot read ${flag} ${JSON.stringify(path)}: ${(e as Error).message}`);
-  }
-}
-
-async function preflight(c: Config): Promise<Preflight> {
-  const secret = c.mesosAuthenticationSecretFile === undefined
-    ? undefined
-    : await readSecretFile("--mesos-authentication-secret-file", c.mesosAuthenticationSecretFile);
-  const adminToken = c.adminToken ??
-    (c.adminTokenFile === undefined
-      ? undefined
-      : await readSecretFile("--admin-token-file", c.adminTokenFile));
-  const plan = artifactPlan(c);
-  for (const f of plan.files) {
-    const info = await Deno.stat(f.path).catch(() => undefined);
-    if (!info?.isFile) {
-      const flag = plan.flags[f.name];
-      const hint = flag === "--etcd-bin"
-        ? "point --etcd-bin at an etcd binary, or --etcd-uri elsewhere"
-        : "build it with `deno task bundle` and pass --executor-bin=dist/etcd-mesos-executor.tar.gz, or point --executor-uri elsewhere";
-      throw new TypeError(`Cannot serve ${flag} ${JSON.stringify(f.path)}: no such file (${hint})`);
-    }
-  }
-  return { secret, adminToken, plan };
 }
 
 /** Runs the scheduler; resolves with the process exit code. */
@@ -158,42 +106,6 @@ export async function runScheduler(
     }
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     options.signal?.removeEventListener("abort", onSignal);
-  }
-}
-
-async function loadFrameworkId(
-  store: FrameworkIdStore,
-  stop: AbortSignal,
-  log: Logger,
-): Promise<string | undefined | "stopped"> {
-  const onStop = () => void store.close();
-  stop.addEventListener("abort", onStop, { once: true });
-  try {
-    const id = await store.load();
-    log.info(id ? "resuming framework" : "no framework id stored; registering a new framework", {
-      frameworkId: id,
-      node: store.node,
-    });
-    return id;
-  } catch (error) {
-    if (stop.aborted) return "stopped";
-    throw error;
-  } finally {
-    stop.removeEventListener("abort", onStop);
-  }
-}
-
-/**
- * Waits for the leader lock; false when stopped first. Meanwhile the admin API says who leads.
- */
-async function acquireLock(lock: LeaderLock, stop: AbortSignal, log: Logger): Promise<boolean> {
-  log.info("contending for the leader lock", { node: lock.node, id: lock.id });
-  try {
-    await lock.acquire(stop);
-    return true;
-  } catch (error) {
-    if (stop.aborted || error instanceof LeaderLockClosedError) return false;
-    throw error;
   }
 }
 
@@ -245,69 +157,16 @@ async function wire(
   );
   cleanup.push(() => admin.shutdown());
 
-  // Only the holder of the leader lock subscribes; the lock is released last, after the
-  // subscription is closed. Losing it to another scheduler ends this one (exit 1).
-  const steppedDown = new AbortController();
-  let store: FrameworkIdStore | undefined;
-  let frameworkId: string | undefined;
-  if (!c.ephemeral) {
-    const lock = createLeaderLock({
-      zk: c.zkFrameworkPersist!,
-      frameworkName: c.frameworkName,
-      id: `${address}:${admin.addr.port}`,
-      logger: log,
-    });
-    let leading = false;
-    let releasing = false;
-    let held = false;
-    cleanup.push(() => {
-      releasing = true;
-      return lock.close();
-    });
-    lock.onChange((status) => {
-      if (releasing) return;
-      if (held && !status.held) history.leaderLockLost();
-      held = status.held;
-      if (!leading) {
-        current.standby = status.held
-          ? undefined
-          : status.leader === undefined
-          ? "leader unknown (ZooKeeper unreachable?)"
-          : `leader is ${status.leader}`;
-      } else if (!status.held && status.leader !== undefined && !steppedDown.signal.aborted) {
-        log.error("another scheduler holds the leader lock now; stepping down", {
-          leader: status.leader,
-        });
-        current.standby = `leader is ${status.leader}`;
-        steppedDown.abort(new Error(`the leader lock went to ${status.leader}`));
-      } else if (!status.held) {
-        log.warn(
-          "leader lock lost (ZooKeeper session expired or lock node deleted); still subscribed, " +
-            "contending again",
-        );
-      }
-    });
-    if (!await acquireLock(lock, stop, log)) return 0;
-    leading = true;
-    current.standby = undefined;
-    store = createFrameworkIdStore({
-      zk: c.zkFrameworkPersist!,
-      frameworkName: c.frameworkName,
-      logger: log,
-    });
-    const opened = store;
-    cleanup.push(() => opened.close());
-    try {
-      const loaded = await loadFrameworkId(store, stop, log);
-      if (loaded === "stopped") return 0;
-      frameworkId = loaded;
-    } catch (error) {
-      if (!(error instanceof FrameworkIdError)) throw error;
-      log.error("cannot read the framework id", { error: error.message });
-      return 1;
-    }
-    if (steppedDown.signal.aborted) return 1;
-  }
+  const leadership = await lead(c, {
+    id: `${address}:${admin.addr.port}`,
+    standing: current,
+    history,
+    stop,
+    log,
+    cleanup,
+  });
+  if (!leadership.leading) return leadership.exitCode;
+  const { frameworkId, store, steppedDown } = leadership;
   let artifacts: ArtifactServer | undefined;
   if (pre.plan.files.length > 0) {
     artifacts = await startArtifactServer({
@@ -366,40 +225,17 @@ async function wire(
   };
   if (stop.aborted) await onStop();
   else stop.addEventListener("abort", () => void onStop(), { once: true });
-  steppedDown.signal.addEventListener("abort", () => void client.close(), { once: true });
+  steppedDown.addEventListener("abort", () => void client.close(), { once: true });
   try {
     await shell.run();
-    if (steppedDown.signal.aborted) return 1;
+    if (steppedDown.aborted) return 1;
     log.info("scheduler stopped");
     return 0;
   } catch (error) {
-    if (error instanceof FrameworkRemovedError) {
-      log.error(
-        "Mesos has removed this framework (torn down, or its failover timeout expired): its " +
-          "tasks are gone. Not registering a new framework by myself; to start a new cluster, " +
-          `delete ZooKeeper node ${
-            store?.node ?? "(none: ephemeral)"
-          } or use another --framework-name`,
-        { frameworkId: error.frameworkId, message: error.mesosMessage },
-      );
-      return 1;
-    }
-    if (error instanceof MesosAuthenticationError) {
-      log.error(
-        "Mesos refused to authenticate the scheduler: check --mesos-authentication-principal " +
-          "and --mesos-authentication-secret-file",
-        { principal: error.principal, master: error.url, status: error.status },
-      );
-      return 1;
-    }
-    if (error instanceof FrameworkError) {
-      log.error("the master ended the framework's subscription", {
-        frameworkId: error.frameworkId,
-        message: error.mesosMessage,
-      });
-      return 1;
-    }
-    throw error;
+    const ending = describeEnding(error, store?.node);
+    if (ending === undefined) throw error;
+    log.error(ending.message, ending.fields);
+    return 1;
   }
 }
 

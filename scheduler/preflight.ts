@@ -1,0 +1,52 @@
+/**
+ * What the scheduler reads before it touches anything (pure I/O on local files): secrets,
+ * the admin token, and the artifacts it will serve. A bad file is a bad flag: exit 2.
+ *
+ * @module
+ */
+import { type ArtifactPlan, artifactPlan } from "./artifact_plan.ts";
+import type { Config } from "./config.ts";
+
+/** Files read before anything starts (secrets, tokens, artifacts). */
+export interface Preflight {
+  secret?: string;
+  adminToken?: string;
+  plan: ArtifactPlan;
+}
+
+async function readSecretFile(flag: string, path: string): Promise<string> {
+  try {
+    const text = (await Deno.readTextFile(path)).replace(/\r?\n$/, "");
+    if (text === "") throw new Error("the file is empty");
+    return text;
+  } catch (e) {
+    throw new TypeError(`Cannot read ${flag} ${JSON.stringify(path)}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Reads every file the flags name.
+ *
+ * @throws {TypeError} naming the flag and the path of a file that cannot be used.
+ */
+export async function preflight(c: Config): Promise<Preflight> {
+  const secret = c.mesosAuthenticationSecretFile === undefined
+    ? undefined
+    : await readSecretFile("--mesos-authentication-secret-file", c.mesosAuthenticationSecretFile);
+  const adminToken = c.adminToken ??
+    (c.adminTokenFile === undefined
+      ? undefined
+      : await readSecretFile("--admin-token-file", c.adminTokenFile));
+  const plan = artifactPlan(c);
+  for (const f of plan.files) {
+    const info = await Deno.stat(f.path).catch(() => undefined);
+    if (!info?.isFile) {
+      const flag = plan.flags[f.name];
+      const hint = flag === "--etcd-bin"
+        ? "point --etcd-bin at an etcd binary, or --etcd-uri elsewhere"
+        : "build it with `deno task bundle` and pass --executor-bin=dist/etcd-mesos-executor.tar.gz, or point --executor-uri elsewhere";
+      throw new TypeError(`Cannot serve ${flag} ${JSON.stringify(f.path)}: no such file (${hint})`);
+    }
+  }
+  return { secret, adminToken, plan };
+}
