@@ -8,49 +8,22 @@
  * TASK_KILLED. An etcd that exits within `launchTimeoutMs` of its launch is restarted with
  * backoff; later exits (or a binary that cannot run) fail the task with etcd's stderr tail.
  * When the task is terminal the executor is {@linkcode EtcdExecutor.finished}.
+ * Maintenance orders (framework MESSAGEs) are carried out by maintenance_orders.ts.
  *
  * @module
  */
-import type { Clock } from "../lib/clock.ts";
 import { etcdArgv } from "../lib/etcd/argv.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
-import type { ExecutorEvent, Label, TaskInfo, TaskStatus } from "../lib/mesos/types.ts";
-import { OUTCOME_LABEL } from "../contract/labels.ts";
+import type { ExecutorEvent, TaskInfo, TaskStatus } from "../lib/mesos/types.ts";
 import { clientUrl, decodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
-import {
-  encodeMaintenanceOutcome,
-  type MaintenanceOrder,
-  type MaintenanceOutcome,
-  parseMaintenanceOrder,
-} from "../contract/orders.ts";
-import { describeExit, type EtcdProcess, type ExitStatus, type SpawnEtcd } from "./etcd_process.ts";
+import { describeExit, type EtcdProcess, type ExitStatus } from "./etcd_process.ts";
+import { durationMs, type EtcdTask, type Phase } from "./etcd_task.ts";
+import { defaultListenHost } from "./listen_host.ts";
+import { MaintenanceOrders } from "./maintenance_orders.ts";
+import type { ExecutorPorts, StatusReport } from "./ports.ts";
 
-/** A status update as the executor writes it; the client adds uuid, source and timestamp. */
-export type StatusReport =
-  & Pick<TaskStatus, "task_id" | "state">
-  & Partial<
-    Pick<TaskStatus, "message" | "reason" | "data" | "labels">
-  >;
-
-/** Everything the executor does to the outside world. */
-export interface ExecutorPorts {
-  /** Sends a status update (reliably, through the executor client). */
-  sendUpdate(status: StatusReport): void;
-  /** Sends a framework message to the scheduler. */
-  sendMessage(data: Uint8Array): void;
-  /** Starts etcd; throws when the binary cannot be run. */
-  spawn: SpawnEtcd;
-  /** Resolves true once etcd at `clientUrl` is healthy, false when `signal` aborts. */
-  waitHealthy(clientUrl: string, signal: AbortSignal): Promise<boolean>;
-  clock: Clock;
-  logger?: Logger;
-  /**
-   * True when etcd's write-ahead log under `dataDir` holds at least one `.wal` file. A
-   * reseed (`--force-new-cluster`) of a data dir without one would start a new, empty
-   * cluster that looks healthy: the order is refused instead. Absent: not checked.
-   */
-  hasWal?(dataDir: string): boolean;
-}
+export type { Phase } from "./etcd_task.ts";
+export type { ExecutorPorts, StatusReport } from "./ports.ts";
 
 /** Settings of {@linkcode EtcdExecutor}. */
 export interface EtcdExecutorOptions {
@@ -74,39 +47,6 @@ export interface ExecutorOutcome {
   reason: string;
 }
 
-type Phase = "starting" | "running" | "stopped" | "killing" | "terminal";
-
-interface Task {
-  id: string;
-  info: TaskInfo;
-  config: MemberConfig;
-  clientUrl: string;
-  phase: Phase;
-  /** Start of the restart window (launch, or the last reseed/restart order). */
-  windowStart: number;
-  restarts: number;
-  proc?: EtcdProcess;
-  stopping: boolean;
-  health?: AbortController;
-  restartTimer?: number;
-  sentRunning: boolean;
-  forceNewCluster: boolean;
-  pendingOrder?: MaintenanceOrder;
-}
-
-/** etcd listens on the advertised host when it is an IP literal, else on every address. */
-export function defaultListenHost(host: string): string {
-  if (host === "localhost") return "127.0.0.1";
-  const bare = host.replace(/^\[|\]$/g, "");
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(bare) || bare.includes(":") ? bare : "0.0.0.0";
-}
-
-function durationMs(d: { nanoseconds: number | bigint } | undefined): number | undefined {
-  if (d === undefined) return undefined;
-  const ms = Number(d.nanoseconds) / 1e6;
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-}
-
 /** The executor state machine; feed it events with {@linkcode EtcdExecutor.handle}. */
 export class EtcdExecutor {
   #ports: ExecutorPorts;
@@ -117,11 +57,12 @@ export class EtcdExecutor {
   #shutdownGraceMs: number;
   #backoff: { initialMs: number; maxMs: number };
   #extraArgs: readonly string[];
-  #task: Task | undefined;
+  #task: EtcdTask | undefined;
   #killingState = false;
   #chain: Promise<void> = Promise.resolve();
   #resolveFinished!: (outcome: ExecutorOutcome) => void;
   #done = false;
+  #orders: MaintenanceOrders;
   /** Resolves once the executor has nothing left to do (after its task's terminal update). */
   readonly finished: Promise<ExecutorOutcome>;
 
@@ -136,6 +77,17 @@ export class EtcdExecutor {
     this.#backoff = options.restartBackoff ?? { initialMs: 500, maxMs: 4_000 };
     this.#extraArgs = options.extraEtcdArgs ?? [];
     this.finished = new Promise((resolve) => this.#resolveFinished = resolve);
+    this.#orders = new MaintenanceOrders({
+      task: () => this.#task,
+      dataDir: () => this.#dataDir,
+      ports,
+      log: this.#log,
+      quiesce: (task) => this.#quiesce(task),
+      stopProc: (task, graceMs) => this.#stopProc(task, graceMs),
+      graceFor: (task) => this.#graceFor(task),
+      start: (task) => this.#start(task),
+      update: (taskId, state, extra) => this.#update(taskId, state, extra),
+    });
   }
 
   /** The current task's id and phase, for logs and tests. */
@@ -216,7 +168,7 @@ export class EtcdExecutor {
       this.#finish(0, "task data invalid");
       return;
     }
-    const task: Task = {
+    const task: EtcdTask = {
       id,
       info,
       config,
@@ -235,7 +187,7 @@ export class EtcdExecutor {
     this.#start(task);
   }
 
-  #start(task: Task): void {
+  #start(task: EtcdTask): void {
     let proc: EtcdProcess;
     try {
       const args = etcdArgv(task.config, {
@@ -259,7 +211,7 @@ export class EtcdExecutor {
     });
   }
 
-  #onHealthy(task: Task): void {
+  #onHealthy(task: EtcdTask): void {
     if (task.phase !== "starting" && task.phase !== "running") return;
     task.health = undefined;
     task.forceNewCluster = false;
@@ -272,7 +224,8 @@ export class EtcdExecutor {
     if (order) {
       task.phase = "running";
       task.sentRunning = true;
-      this.#report(task, order, true, "running", `${order.op} done: etcd is healthy`);
+      const message = `${order.op} done: etcd is healthy`;
+      this.#orders.report(task, { order, ok: true, etcd: "running", message });
     } else if (!task.sentRunning) {
       task.sentRunning = true;
       this.#update(task.id, "TASK_RUNNING", {
@@ -281,7 +234,7 @@ export class EtcdExecutor {
     }
   }
 
-  #onExit(task: Task, proc: EtcdProcess, status: ExitStatus): void {
+  #onExit(task: EtcdTask, proc: EtcdProcess, status: ExitStatus): void {
     if (task.proc !== proc) return;
     task.proc = undefined;
     task.health?.abort();
@@ -312,15 +265,12 @@ export class EtcdExecutor {
     void this.#fail(task, `etcd exited with ${how}${restarts}; stderr tail:\n${tail}`);
   }
 
-  async #fail(task: Task, message: string): Promise<void> {
+  async #fail(task: EtcdTask, message: string): Promise<void> {
     if (task.phase === "terminal") return;
     task.phase = "terminal";
     this.#quiesce(task);
     await this.#stopProc(task, this.#graceFor(task));
-    if (task.pendingOrder) {
-      this.#report(task, task.pendingOrder, false, "stopped", message);
-      task.pendingOrder = undefined;
-    }
+    this.#orders.failPending(task, message);
     this.#log.error("etcd task failed", { task: task.id, message });
     this.#update(task.id, "TASK_FAILED", { message });
     this.#finish(0, "task failed");
@@ -346,16 +296,13 @@ export class EtcdExecutor {
     this.#finish(0, "shutdown");
   }
 
-  async #killTask(task: Task, graceMs: number, why: string): Promise<void> {
+  async #killTask(task: EtcdTask, graceMs: number, why: string): Promise<void> {
     if (task.phase === "terminal" || task.phase === "killing") return;
     task.phase = "killing";
     this.#quiesce(task);
     if (this.#killingState) this.#update(task.id, "TASK_KILLING", { message: why });
     const status = await this.#stopProc(task, graceMs);
-    if (task.pendingOrder) {
-      this.#report(task, task.pendingOrder, false, "stopped", `task ${why}`);
-      task.pendingOrder = undefined;
-    }
+    this.#orders.failPending(task, `task ${why}`);
     task.phase = "terminal";
     const how = status ? ` (etcd ended with ${describeExit(status)})` : "";
     this.#update(task.id, "TASK_KILLED", { message: `etcd stopped: ${why}${how}` });
@@ -364,121 +311,27 @@ export class EtcdExecutor {
 
   // ------------------------------------------------------------------ maintenance orders
 
+  /** Carries out an order in turn with KILL and SHUTDOWN (see maintenance_orders.ts). */
   #message(data: Uint8Array): void {
-    let order: MaintenanceOrder;
-    try {
-      order = parseMaintenanceOrder(data);
-    } catch (err) {
-      this.#log.warn("ignoring framework message", { err });
-      return;
-    }
-    this.#serial(() => this.#order(order));
+    const order = this.#orders.parse(data);
+    if (order) this.#serial(() => this.#orders.carryOut(order));
   }
+
+  // ------------------------------------------------------------------ helpers
 
   get #dataDir(): string {
     return `${this.#sandbox}/etcd_data`;
   }
 
-  async #order(order: MaintenanceOrder): Promise<void> {
-    const task = this.#task;
-    if (!task || task.phase === "terminal" || task.phase === "killing") {
-      this.#log.warn("maintenance order without a live task", { op: order.op });
-      this.#ports.sendMessage(encodeMaintenanceOutcome({
-        kind: "outcome",
-        op: order.op,
-        ...(order.id !== undefined ? { id: order.id } : {}),
-        taskId: task?.id ?? "",
-        ok: false,
-        etcd: "stopped",
-        message: "no live etcd task in this executor",
-      }));
-      return;
-    }
-    if (order.taskId !== undefined && order.taskId !== task.id) {
-      this.#report(
-        task,
-        order,
-        false,
-        task.proc ? "running" : "stopped",
-        `not task ${order.taskId}`,
-      );
-      return;
-    }
-    if (task.pendingOrder) {
-      this.#report(task, task.pendingOrder, false, "stopped", `superseded by ${order.op}`);
-      task.pendingOrder = undefined;
-    }
-    if (order.op === "reseed" && this.#ports.hasWal?.(this.#dataDir) === false) {
-      this.#log.error("refusing to reseed from a data dir without a write-ahead log", {
-        task: task.id,
-        dataDir: this.#dataDir,
-      });
-      this.#report(
-        task,
-        order,
-        false,
-        task.proc ? "running" : "stopped",
-        `refused: ${this.#dataDir} has no etcd write-ahead log; seeding it would start an empty cluster`,
-      );
-      return;
-    }
-    this.#log.info("maintenance order", { task: task.id, op: order.op, id: order.id });
-    this.#quiesce(task);
-    await this.#stopProc(task, this.#graceFor(task));
-    if (order.op === "stop") {
-      task.phase = "stopped";
-      this.#report(task, order, true, "stopped", "etcd stopped; data dir kept");
-      return;
-    }
-    task.phase = task.sentRunning ? "running" : "starting";
-    task.windowStart = this.#ports.clock.now();
-    task.restarts = 0;
-    task.forceNewCluster = order.op === "reseed";
-    task.pendingOrder = order;
-    this.#start(task);
-  }
-
-  /** Reports an order's outcome: a TASK_RUNNING update (while the task lives) and a MESSAGE. */
-  #report(
-    task: Task,
-    order: MaintenanceOrder,
-    ok: boolean,
-    etcd: MaintenanceOutcome["etcd"],
-    message: string,
-  ): void {
-    const outcome: MaintenanceOutcome = {
-      kind: "outcome",
-      op: order.op,
-      ...(order.id !== undefined ? { id: order.id } : {}),
-      taskId: task.id,
-      ok,
-      etcd,
-      message,
-    };
-    const data = encodeMaintenanceOutcome(outcome);
-    if (task.phase !== "terminal" && task.phase !== "killing" && task.sentRunning) {
-      const labels: Label[] = [
-        { key: OUTCOME_LABEL.op, value: order.op },
-        { key: OUTCOME_LABEL.outcome, value: ok ? "ok" : "failed" },
-        { key: OUTCOME_LABEL.etcd, value: etcd },
-      ];
-      if (order.id !== undefined) labels.push({ key: OUTCOME_LABEL.orderId, value: order.id });
-      this.#update(task.id, "TASK_RUNNING", { message, data, labels: { labels } });
-    }
-    this.#ports.sendMessage(data);
-  }
-
-  // ------------------------------------------------------------------ helpers
-
   /** Cancels restart timers and health waits. */
-  #quiesce(task: Task): void {
+  #quiesce(task: EtcdTask): void {
     if (task.restartTimer !== undefined) this.#ports.clock.clearTimeout(task.restartTimer);
     task.restartTimer = undefined;
     task.health?.abort();
     task.health = undefined;
   }
 
-  async #stopProc(task: Task, graceMs: number): Promise<ExitStatus | undefined> {
+  async #stopProc(task: EtcdTask, graceMs: number): Promise<ExitStatus | undefined> {
     const proc = task.proc;
     if (!proc) return undefined;
     task.stopping = true;
@@ -491,7 +344,7 @@ export class EtcdExecutor {
     }
   }
 
-  #graceFor(task: Task): number {
+  #graceFor(task: EtcdTask): number {
     return durationMs(task.info.kill_policy?.grace_period) ?? this.#killGraceMs;
   }
 

@@ -1,4 +1,4 @@
-/** Whether an etcd data dir holds a write-ahead log (guards reseeds; see executor.ts). */
+/** Whether an etcd data dir holds a write-ahead log (guards reseeds; see maintenance_orders.ts). */
 
 /** True when `<dataDir>/member/wal` contains at least one `.wal` file. */
 export function walPresent(dataDir: string): boolean {

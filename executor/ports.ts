@@ -1,0 +1,38 @@
+/**
+ * Everything the etcd executor does to the outside world, injected so that tests drive it
+ * with fakes and a fake clock: status updates, framework messages, spawning etcd, waiting
+ * for its health, the clock and the write-ahead-log check.
+ *
+ * @module
+ */
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import type { TaskStatus } from "../lib/mesos/types.ts";
+import type { SpawnEtcd } from "./etcd_process.ts";
+
+/** A status update as the executor writes it; the client adds uuid, source and timestamp. */
+export type StatusReport =
+  & Pick<TaskStatus, "task_id" | "state">
+  & Partial<
+    Pick<TaskStatus, "message" | "reason" | "data" | "labels">
+  >;
+
+/** Everything the executor does to the outside world. */
+export interface ExecutorPorts {
+  /** Sends a status update (reliably, through the executor client). */
+  sendUpdate(status: StatusReport): void;
+  /** Sends a framework message to the scheduler. */
+  sendMessage(data: Uint8Array): void;
+  /** Starts etcd; throws when the binary cannot be run. */
+  spawn: SpawnEtcd;
+  /** Resolves true once etcd at `clientUrl` is healthy, false when `signal` aborts. */
+  waitHealthy(clientUrl: string, signal: AbortSignal): Promise<boolean>;
+  clock: Clock;
+  logger?: Logger;
+  /**
+   * True when etcd's write-ahead log under `dataDir` holds at least one `.wal` file. A
+   * reseed (`--force-new-cluster`) of a data dir without one would start a new, empty
+   * cluster that looks healthy: the order is refused instead. Absent: not checked.
+   */
+  hasWal?(dataDir: string): boolean;
+}
