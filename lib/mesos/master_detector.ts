@@ -7,7 +7,9 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { ZkClient, type ZkConnectOptions, ZkError, type ZkState } from "../zk/client.ts";
+import { ZkClient } from "../zk/client.ts";
+import { ZkError } from "../zk/errors.ts";
+import type { ZkConnectOptions, ZkState } from "../zk/session.ts";
 import type { ZkUrl } from "../zk/url.ts";
 import {
   masterInfoFromJson,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryLogger } from "../log.ts";
-import { ZkClient, type ZkConnectOptions } from "../zk/client.ts";
+import { ZkClient } from "../zk/client.ts";
+import type { ZkConnectOptions } from "../zk/session.ts";
 import { expireSession, freePort, startZooKeeper } from "../zk/testing/zookeeper_server.ts";
 import {
   createMasterDetector,

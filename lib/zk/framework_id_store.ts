@@ -22,7 +22,9 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { Backoff, waitFor } from "../mesos/backoff.ts";
-import { ZkClient, ZkConnectError, type ZkConnectOptions, ZkError } from "./client.ts";
+import { ZkClient } from "./client.ts";
+import { ZkConnectError, ZkError } from "./errors.ts";
+import type { ZkConnectOptions } from "./session.ts";
 import { formatZkUrl, parseZkUrl, type ZkUrl } from "./url.ts";
 
 /** The stored value is not a plausible framework id; nothing was changed. */

@@ -28,7 +28,9 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { Backoff, waitFor } from "../mesos/backoff.ts";
-import { ZkClient, type ZkConnectOptions, ZkError } from "./client.ts";
+import { ZkClient } from "./client.ts";
+import { ZkError } from "./errors.ts";
+import type { ZkConnectOptions } from "./session.ts";
 import { formatZkUrl, parseZkUrl, type ZkUrl } from "./url.ts";
 
 /** The default ZooKeeper session timeout of a contender: how fast a standby takes over. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryLogger } from "../log.ts";
-import { ZkClient, type ZkConnectOptions } from "./client.ts";
+import { ZkClient } from "./client.ts";
+import type { ZkConnectOptions } from "./session.ts";
 import {
   contendersInOrder,
   createLeaderLock,
