@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { EtcdAdmin, EtcdMember } from "../lib/etcd/admin_client.ts";
-import { EtcdAdminError } from "../lib/etcd/admin_client.ts";
+import type { EtcdAdmin, EtcdMember } from "../lib/etcd/admin.ts";
+import { EtcdAdminError } from "../lib/etcd/admin_errors.ts";
 import type { Logger } from "../lib/log.ts";
 import {
   acceptLaunch,

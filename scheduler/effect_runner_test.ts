@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { EtcdAdminError, type EtcdMember } from "../lib/etcd/admin_client.ts";
+import type { EtcdMember } from "../lib/etcd/admin.ts";
+import { EtcdAdminError } from "../lib/etcd/admin_errors.ts";
 import { EtcdAdminStub, etcdAdminStub } from "../lib/etcd/testing/etcd_admin_stub.ts";
 import { memoryLogger } from "../lib/log.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";

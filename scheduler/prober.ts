@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EtcdAdmin, EtcdMember } from "../lib/etcd/admin_client.ts";
+import type { EtcdAdmin, EtcdMember } from "../lib/etcd/admin.ts";
 import type { ProbeTarget } from "./core/effects.ts";
 import type { EtcdMemberView, ProbeInput, ProbeMemberResult } from "./core/inputs.ts";
 

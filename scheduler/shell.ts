@@ -12,7 +12,7 @@
  * @module
  */
 import { type Clock, systemClock } from "../lib/clock.ts";
-import type { EtcdAdmin } from "../lib/etcd/admin_client.ts";
+import type { EtcdAdmin } from "../lib/etcd/admin.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 import type { SchedulerCall } from "../lib/mesos/calls.ts";
 import type { SchedulerNotice } from "../lib/mesos/scheduler_client.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../lib/clock.ts";
-import type { EtcdMember, EtcdMemberStatus } from "../lib/etcd/admin_client.ts";
+import type { EtcdMember, EtcdMemberStatus } from "../lib/etcd/admin.ts";
 import { EtcdAdminStub } from "../lib/etcd/testing/etcd_admin_stub.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { AsyncQueue } from "../lib/mesos/async_queue.ts";

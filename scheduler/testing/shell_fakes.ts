@@ -11,7 +11,7 @@ import type {
   EtcdAdmin,
   EtcdMember,
   EtcdMemberStatus,
-} from "../../lib/etcd/admin_client.ts";
+} from "../../lib/etcd/admin.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import { AsyncQueue } from "../../lib/mesos/async_queue.ts";
 import type { SchedulerCall } from "../../lib/mesos/calls.ts";

@@ -14,7 +14,7 @@ import type {
   EtcdMember,
   EtcdMemberStatus,
   LinearizableReadResult,
-} from "../admin_client.ts";
+} from "../admin.ts";
 
 /** The error a call the test did not provide rejects with. */
 export class NotFakedError extends Error {
