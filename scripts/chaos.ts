@@ -1,8 +1,9 @@
 /**
  * `deno task chaos [--duration 120s] [--seed N] [--members 3|5] [--faults a,b] [--json FILE]`:
  * a bounded, seeded chaos run against an etcd cluster on the local Mesos (see
- * `scripts/chaos/run.ts`). Prints the seed first and the verdict last; exits 1 when any check
- * fails, 2 on bad flags. Not part of `deno task test` (tests/chaos_short_test.ts runs a short one).
+ * `scripts/chaos/run.ts`). Prints the seed first and the verdict last, with the longest
+ * stall (no acknowledged write; not healthy) against the core's liveness bound for the run's
+ * flags; exits 1 when any check fails (a stall beyond the bound is one), 2 on bad flags. Not part of `deno task test` (tests/chaos_short_test.ts runs a short one).
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { parseArgs } from "node:util";
 import { createLogger, parseLogLevel } from "../lib/log.ts";
 import { FAULTS, parseFaults } from "./chaos/faults.ts";
 import { createRng } from "./chaos/rng.ts";
-import { type ChaosResult, runChaos } from "./chaos/run.ts";
+import { type ChaosResult, runChaos, type StallFigure } from "./chaos/run.ts";
 
 const USAGE = `Usage: deno task chaos [--duration 120s] [--seed N] [--members 3|5] [--faults LIST]
                        [--json FILE] [--keep] [--log-level warn]
@@ -70,6 +71,25 @@ function parse(args: string[]) {
   };
 }
 
+/** The longest stalls, each with when it happened and the faults under way, and the bound. */
+function stallLines(r: ChaosResult): string[] {
+  const s = r.stalls;
+  if (s === undefined) return [];
+  const fig = (f: StallFigure) =>
+    `${f.seconds.toFixed(1)} s (t=${f.fromSeconds.toFixed(0)}-${f.toSeconds.toFixed(0)} s${
+      f.during.length > 0 ? `, during ${f.during.join(",")}` : ""
+    })`;
+  const worst = Math.max(s.writes.seconds, s.unhealthy?.seconds ?? 0);
+  return [
+    `longest stall: no acknowledged write for ${fig(s.writes)}; not healthy for ${
+      s.unhealthy ? fig(s.unhealthy) : "0 s"
+    }`,
+    `  liveness bound (livenessBoundMs for these flags): ${s.boundSeconds} s: ${
+      worst <= s.boundSeconds ? "within" : "EXCEEDED"
+    }`,
+  ];
+}
+
 /** The printed summary of `r`. */
 export function formatResult(r: ChaosResult, seed: number, members: number): string {
   const lines = [
@@ -78,7 +98,7 @@ export function formatResult(r: ChaosResult, seed: number, members: number): str
     `${r.wallSeconds.toFixed(0)} s wall`,
     `faults (${r.faults.length}):`,
     ...r.faults.map((f) =>
-      `  t=${f.atSeconds.toFixed(0).padStart(4)}s ${f.fault.padEnd(14)} healthy after ${
+      `  t=${f.atSeconds.toFixed(0).padStart(4)}s ${f.fault.padEnd(18)} healthy after ${
         f.recoverySeconds.toFixed(1)
       } s  ${f.note}`
     ),
@@ -89,6 +109,7 @@ export function formatResult(r: ChaosResult, seed: number, members: number): str
     ...r.writes.lostToReseed.slice(0, 20).map((l) =>
       `  lost to reseed: ${l.write.key} rev ${l.write.revision} > survivor's last kept rev ${l.survivorRevision}`
     ),
+    ...stallLines(r),
     `members agree: revision ${r.finalRevision} (HashKV)`,
     `sampled ${r.monitor.samples}x: max ${r.monitor.maxEtcdMembers} etcd members, ` +
     `max ${r.monitor.maxLiveTasks} live tasks; framework id ${r.frameworkId}`,

@@ -9,11 +9,20 @@ import { createEtcdAdminClient } from "../../lib/etcd/admin_client.ts";
 import type { Logger } from "../../lib/log.ts";
 import { ZkClient } from "../../lib/zk/client.ts";
 import type { MemberView } from "../../scheduler/core/views.ts";
-import { endpointsOf, until } from "../../tests/scheduler_harness.ts";
+import { until } from "../../lib/until.ts";
+import { endpointsOf } from "../../tests/testing/etcd.ts";
 import { startChaosEnvironment } from "./environment.ts";
 import { type FaultName, injectFault } from "./faults.ts";
 import { type MonitorReport, startMonitor } from "./monitor.ts";
 import type { Rng } from "./rng.ts";
+import {
+  livenessBoundOf,
+  longestGap,
+  longestUnhealthy,
+  type Stall,
+  stallSeconds,
+  startHealthSampler,
+} from "./stall.ts";
 import { judgeHashes, judgeWrites, type ReseedWindow, type WriteVerdict } from "./verdict.ts";
 import { presentKeys, startWriter } from "./writer.ts";
 
@@ -41,6 +50,26 @@ export interface FaultRecord {
   recoverySeconds: number;
 }
 
+/** A stall and the faults under way during it. */
+export interface StallFigure {
+  seconds: number;
+  /** Seconds since the run started. */
+  fromSeconds: number;
+  toSeconds: number;
+  /** The faults injected or recovering during the stall. */
+  during: string[];
+}
+
+/** The longest stalls, and the liveness bound they are held to. */
+export interface StallReport {
+  /** Longest period without an acknowledged write (from the first write to the last check). */
+  writes: StallFigure;
+  /** Longest period `/healthz` did not answer 200; undefined when it always did. */
+  unhealthy?: StallFigure;
+  /** `livenessBoundMs` of the core for the run's scheduler flags, in seconds. */
+  boundSeconds: number;
+}
+
 /** Everything a run found. */
 export interface ChaosResult {
   faults: FaultRecord[];
@@ -51,6 +80,8 @@ export interface ChaosResult {
   /** Named failures; empty when the run passed. */
   failures: string[];
   reseeds: ReseedWindow[];
+  /** Undefined when the run ended before writing. */
+  stalls?: StallReport;
   finalRevision: string;
   wallSeconds: number;
   leftProcesses: number[];
@@ -86,20 +117,31 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const reseeds: ReseedWindow[] = [];
   const frozen: number[] = [];
   const recoveryMs = o.recoveryTimeoutMs ?? 180_000;
-  const env = await startChaosEnvironment({ members: o.members, logger: log, keep: o.keep });
+  const env = await startChaosEnvironment({
+    members: o.members,
+    logger: log,
+    keep: o.keep,
+    // An agent is frozen with SIGSTOP only when it runs as a process of its own.
+    agentProcesses: o.faults.includes("sigstop-agent"),
+  });
   let result: Omit<ChaosResult, "leftProcesses" | "wallSeconds"> | undefined;
   try {
     const recover = async () => {
       await env.admin.waitHealthy(o.members, recoveryMs);
-      await until("the scheduler leading and mutable", recoveryMs, async () => {
+      await until(async () => {
         const s = await env.admin.stats();
-        return s.leader === 1 && s.mutable === 1 && s.reseeding === 0 ? true : undefined;
+        return s.leader === 1 && s.mutable === 1 && s.reseeding === 0 && s.stray_members === 0;
+      }, {
+        timeoutMs: recoveryMs,
+        what: "the scheduler leading and mutable, no reseed running, no stray",
       });
       return await env.admin.waitHealthy(o.members, recoveryMs);
     };
     let members = await env.admin.waitHealthy(o.members, recoveryMs);
     const frameworkId = await readFrameworkId(env.zk.url);
     log.info("cluster up", { members: members.map((m) => m.name).join(","), frameworkId });
+    const writingFrom = Date.now();
+    const health = startHealthSampler(() => env.admin.healthy());
     const writer = startWriter({
       endpoints: async () => endpointsOf(live(await env.admin.members())),
       logger: log,
@@ -124,14 +166,33 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         try {
           members = await recover();
         } catch (e) {
-          failures.push(`no recovery after ${fault} (${out.note}): ${(e as Error).message}`);
-          records.push({ fault, note: out.note, atSeconds: at(), recoverySeconds: NaN });
+          const h = await env.admin.healthz().catch(() => undefined);
+          const st = await env.admin.stats().catch(() => undefined);
+          failures.push(
+            `no recovery after ${fault} (${out.note}): ${(e as Error).message}; /healthz ` +
+              `${h?.status} ${h?.body}; /stats ${JSON.stringify(st)}`,
+          );
+          records.push({
+            fault,
+            note: out.note,
+            atSeconds: (injectedAt - t0) / 1000,
+            recoverySeconds: NaN,
+          });
           break;
         }
         const recoverySeconds = (Date.now() - injectedAt) / 1000;
+        let note = out.note;
+        if (out.afterRecovery) {
+          const after = await out.afterRecovery().catch((e) => ({
+            note: `check after recovery failed: ${(e as Error).message}`,
+            failure: `${fault}: check after recovery failed: ${(e as Error).message}`,
+          }));
+          note += `; ${after.note}`;
+          if (after.failure) failures.push(after.failure);
+        }
         records.push({
           fault,
-          note: out.note,
+          note,
           atSeconds: (injectedAt - t0) / 1000,
           recoverySeconds,
         });
@@ -150,7 +211,37 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     } finally {
       await writer.stop();
     }
+    const writingTo = Date.now();
+    const samples = await health.stop();
     const monitorReport = await monitor.stop();
+    const figure = (stall: Stall): StallFigure => ({
+      seconds: stallSeconds(stall),
+      fromSeconds: (stall.from - t0) / 1000,
+      toSeconds: (stall.to - t0) / 1000,
+      during: records.filter((r) => {
+        const start = t0 + r.atSeconds * 1000;
+        const end = start + (Number.isNaN(r.recoverySeconds) ? Infinity : r.recoverySeconds * 1000);
+        return start <= stall.to && end >= stall.from;
+      }).map((r) => r.fault),
+    });
+    const unhealthy = longestUnhealthy(samples, writingTo);
+    const stalls: StallReport = {
+      writes: figure(longestGap(writer.acked.map((w) => w.at), writingFrom, writingTo)),
+      unhealthy: unhealthy && figure(unhealthy),
+      boundSeconds: livenessBoundOf(env.schedulerArgs) / 1000,
+    };
+    if (stalls.writes.seconds > stalls.boundSeconds) {
+      failures.push(
+        `no acknowledged write for ${stalls.writes.seconds.toFixed(1)} s, beyond the liveness ` +
+          `bound of ${stalls.boundSeconds} s`,
+      );
+    }
+    if (stalls.unhealthy && stalls.unhealthy.seconds > stalls.boundSeconds) {
+      failures.push(
+        `not healthy for ${stalls.unhealthy.seconds.toFixed(1)} s, beyond the liveness bound ` +
+          `of ${stalls.boundSeconds} s`,
+      );
+    }
 
     // Final checks.
     members = await env.admin.waitHealthy(o.members, recoveryMs).catch((e) => {
@@ -171,12 +262,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const admin = createEtcdAdminClient({ endpoints, timeoutMs: 3000 });
     let finalRevision = "?";
     try {
-      const verdict = await until("members agreeing on revision and hash", 30_000, async () => {
+      const verdict = await until(async () => {
         const hashes = await Promise.all(endpoints.map((e) => admin.hashKV(e)));
         finalRevision = hashes[0]?.revision ?? "?";
         const v = judgeHashes(hashes, o.members);
         return v === undefined ? "ok" : undefined;
-      }).catch((e) => `${(e as Error).message}: ${(e as Error).cause ?? "hashes differ"}`);
+      }, { timeoutMs: 30_000, what: "members agreeing on revision and hash" }).catch((e) =>
+        `${(e as Error).message}: ${(e as Error).cause ?? "hashes differ"}`
+      );
       if (verdict !== "ok") failures.push(`HashKV: ${verdict}`);
     } finally {
       admin.close();
@@ -194,6 +287,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       frameworkId,
       failures,
       reseeds,
+      stalls,
       finalRevision,
     };
   } catch (e) {
