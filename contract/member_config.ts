@@ -30,6 +30,11 @@ export interface MemberConfig {
   clusterToken: string;
   /** True when the member was added as a learner (it joins with `existing`). */
   learner: boolean;
+  /**
+   * Mutual TLS for clients and peers: `https://` URLs, and the executor obtains the member's
+   * certificate from the scheduler (contract/certificates.ts) before it starts etcd.
+   */
+  tls?: boolean;
 }
 
 /** A bad member config; `field` names the offending field, `value` is what was found. */
@@ -61,14 +66,24 @@ function show(value: unknown): string {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const HOST = /^[A-Za-z0-9._:\[\]-]+$/;
 
-/** The peer URL of a member: `http://host:port` (IPv6 hosts are bracketed). */
-export function peerUrl(host: string, peerPort: number): string {
-  return `http://${urlHost(host)}:${peerPort}`;
+/** Options of {@linkcode peerUrl} and {@linkcode clientUrl}. */
+export interface UrlOptions {
+  /** `https://` instead of `http://` (the cluster runs with mutual TLS). */
+  tls?: boolean;
 }
 
-/** The client URL of a member: `http://host:port`. */
-export function clientUrl(host: string, clientPort: number): string {
-  return `http://${urlHost(host)}:${clientPort}`;
+/** The peer URL of a member: `http(s)://host:port` (IPv6 hosts are bracketed). */
+export function peerUrl(host: string, peerPort: number, options: UrlOptions = {}): string {
+  return `${scheme(options)}://${urlHost(host)}:${peerPort}`;
+}
+
+/** The client URL of a member: `http(s)://host:port`. */
+export function clientUrl(host: string, clientPort: number, options: UrlOptions = {}): string {
+  return `${scheme(options)}://${urlHost(host)}:${clientPort}`;
+}
+
+function scheme(options: UrlOptions): string {
+  return options.tls ? "https" : "http";
 }
 
 function urlHost(host: string): string {
@@ -158,7 +173,10 @@ export function validateMemberConfig(value: unknown): MemberConfig {
   }
   const entries = parseInitialCluster(v.initialCluster);
   const own = entries.find((e) => e.name === v.name);
-  const expectedUrl = peerUrl(v.host, v.peerPort);
+  if (v.tls !== undefined && typeof v.tls !== "boolean") {
+    throw new MemberConfigError("tls", v.tls, "true or false");
+  }
+  const expectedUrl = peerUrl(v.host, v.peerPort, { tls: v.tls === true });
   if (own === undefined || own.peerUrl !== expectedUrl) {
     throw new MemberConfigError(
       "initialCluster",
@@ -187,6 +205,7 @@ export function validateMemberConfig(value: unknown): MemberConfig {
     clusterState: v.clusterState,
     clusterToken: v.clusterToken,
     learner: v.learner,
+    ...(v.tls === true ? { tls: true } : {}),
   };
 }
 

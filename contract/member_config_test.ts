@@ -102,3 +102,22 @@ Deno.test("formatInitialCluster() and parseInitialCluster() are inverse", () => 
 Deno.test("clientUrl() builds http://host:port", () => {
   assert.equal(clientUrl("127.0.0.1", 2379), "http://127.0.0.1:2379");
 });
+
+Deno.test("peerUrl() and clientUrl() use https with tls", () => {
+  assert.equal(peerUrl("h", 2380, { tls: true }), "https://h:2380");
+  assert.equal(clientUrl("::1", 2379, { tls: true }), "https://[::1]:2379");
+});
+
+Deno.test("decodeMemberConfig() keeps tls and wants this member's https peer URL", () => {
+  const tls: MemberConfig = {
+    ...good,
+    initialCluster: "etcd-1=https://10.0.0.1:31000,etcd-2=https://10.0.0.2:31001",
+    tls: true,
+  };
+  assert.deepEqual(decodeMemberConfig(encodeMemberConfig(tls)), tls);
+  assert.throws(
+    () => decodeMemberConfig(JSON.stringify({ ...good, tls: true })),
+    /"initialCluster".*https:\/\/10\.0\.0\.2:31001/,
+  );
+  assert.throws(() => decodeMemberConfig(JSON.stringify({ ...good, tls: "yes" })), /"tls"/);
+});

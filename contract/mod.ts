@@ -6,10 +6,12 @@
  * - {@link ./labels.ts}: the Mesos label keys on member tasks and on order outcomes;
  * - {@link ./member_config.ts}: the member config in `TaskInfo.data`;
  * - {@link ./orders.ts}: maintenance orders and their outcomes;
- * - {@link ./executor_command.ts}: how agents fetch and start the executor.
+ * - {@link ./executor_command.ts}: how agents fetch and start the executor;
+ * - {@link ./certificates.ts}: how an executor gets its member's TLS certificate.
  *
  * @module
  */
+export * from "./certificates.ts";
 export * from "./executor_command.ts";
 export * from "./labels.ts";
 export * from "./member_config.ts";
