@@ -42,12 +42,27 @@ export interface EtcdArgvOptions {
   forceNewCluster?: boolean;
   /** Extra flags appended verbatim (e.g. `--log-level=debug`). */
   extraArgs?: readonly string[];
+  /**
+   * Mutual TLS for clients and peers: `https://` URLs, the member's certificate and key for
+   * both, the CA to verify the other side with, and client certificates required on both.
+   */
+  tls?: EtcdTlsFiles;
 }
 
-/** `http://host:port`, bracketing IPv6 literals. */
-export function httpUrl(host: string, port: number): string {
+/** The files of a member's TLS identity. */
+export interface EtcdTlsFiles {
+  /** The member's certificate (serverAuth and clientAuth). */
+  certFile: string;
+  /** Its private key. */
+  keyFile: string;
+  /** The CA that signs every member and client certificate. */
+  caFile: string;
+}
+
+/** `http://host:port` (`https://` with `tls`), bracketing IPv6 literals. */
+export function httpUrl(host: string, port: number, tls = false): string {
   const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+  return `${tls ? "https" : "http"}://${h}:${port}`;
 }
 
 function checkPort(what: string, port: number): void {
@@ -68,7 +83,8 @@ function checkText(what: string, value: string): void {
  * Returns etcd's arguments (without the binary) for `config`: name, data dir, listen and
  * advertise URLs for peers and clients, initial cluster, state and token,
  * `--strict-reconfig-check=true`, zap logging to stderr, and `--force-new-cluster=true`
- * when asked.
+ * when asked. With `tls`: `https://` URLs, `--cert-file`, `--key-file`, `--trusted-ca-file`,
+ * `--client-cert-auth` and their `--peer-*` equivalents (never `--auto-tls`).
  *
  * @example
  * ```ts
@@ -95,13 +111,20 @@ export function etcdArgv(config: EtcdMemberArgs, options: EtcdArgvOptions): stri
   }
   const listenHost = options.listenHost ?? config.host;
   checkText("listen host", listenHost);
+  const tls = options.tls;
+  if (tls) {
+    checkText("TLS certificate file", tls.certFile);
+    checkText("TLS key file", tls.keyFile);
+    checkText("TLS CA file", tls.caFile);
+  }
+  const url = (host: string, port: number) => httpUrl(host, port, tls !== undefined);
   const args = [
     `--name=${config.name}`,
     `--data-dir=${options.dataDir}`,
-    `--listen-peer-urls=${httpUrl(listenHost, config.peerPort)}`,
-    `--initial-advertise-peer-urls=${httpUrl(config.host, config.peerPort)}`,
-    `--listen-client-urls=${httpUrl(listenHost, config.clientPort)}`,
-    `--advertise-client-urls=${httpUrl(config.host, config.clientPort)}`,
+    `--listen-peer-urls=${url(listenHost, config.peerPort)}`,
+    `--initial-advertise-peer-urls=${url(config.host, config.peerPort)}`,
+    `--listen-client-urls=${url(listenHost, config.clientPort)}`,
+    `--advertise-client-urls=${url(config.host, config.clientPort)}`,
     `--initial-cluster=${config.initialCluster}`,
     `--initial-cluster-state=${config.clusterState}`,
     `--initial-cluster-token=${config.clusterToken}`,
@@ -109,6 +132,18 @@ export function etcdArgv(config: EtcdMemberArgs, options: EtcdArgvOptions): stri
     "--logger=zap",
     "--log-outputs=stderr",
   ];
+  if (tls) {
+    args.push(
+      `--cert-file=${tls.certFile}`,
+      `--key-file=${tls.keyFile}`,
+      `--trusted-ca-file=${tls.caFile}`,
+      "--client-cert-auth=true",
+      `--peer-cert-file=${tls.certFile}`,
+      `--peer-key-file=${tls.keyFile}`,
+      `--peer-trusted-ca-file=${tls.caFile}`,
+      "--peer-client-cert-auth=true",
+    );
+  }
   if (options.forceNewCluster) args.push("--force-new-cluster=true");
   if (options.extraArgs) args.push(...options.extraArgs);
   return args;

@@ -73,3 +73,28 @@ Deno.test("httpUrl() brackets IPv6 literals only", () => {
   assert.deepEqual(httpUrl("[::1]", 2379), "http://[::1]:2379");
   assert.deepEqual(httpUrl("127.0.0.1", 2379), "http://127.0.0.1:2379");
 });
+
+Deno.test("etcdArgv() with tls: https URLs, client and peer certificates required, no auto-tls", () => {
+  const args = etcdArgv(member, {
+    dataDir: "/d",
+    tls: { certFile: "/s/tls/cert.pem", keyFile: "/s/tls/key.pem", caFile: "/s/tls/ca.pem" },
+  });
+  for (const a of args.filter((x) => /-urls=/.test(x))) assert.match(a, /=https:\/\//);
+  for (
+    const flag of [
+      "--cert-file=/s/tls/cert.pem",
+      "--key-file=/s/tls/key.pem",
+      "--trusted-ca-file=/s/tls/ca.pem",
+      "--client-cert-auth=true",
+      "--peer-cert-file=/s/tls/cert.pem",
+      "--peer-key-file=/s/tls/key.pem",
+      "--peer-trusted-ca-file=/s/tls/ca.pem",
+      "--peer-client-cert-auth=true",
+    ]
+  ) assert.ok(args.includes(flag), flag);
+  assert.ok(!args.some((a) => a.includes("auto-tls")));
+  assert.throws(
+    () => etcdArgv(member, { dataDir: "/d", tls: { certFile: "", keyFile: "k", caFile: "c" } }),
+    /TLS certificate file ""/,
+  );
+});
