@@ -61,7 +61,30 @@ export interface Range {
   end: number;
 }
 
+/** `Resource.ReservationInfo`: one entry of the `reservations` stack (or the old `reservation`). */
+export interface ReservationInfo {
+  type?: "UNKNOWN" | "STATIC" | "DYNAMIC";
+  role?: string;
+  principal?: string;
+  labels?: Labels;
+}
+
+/** `Resource.DiskInfo`: a persistent volume (`persistence` + `volume`) and/or a disk source. */
+export interface DiskInfo {
+  persistence?: { id: string; principal?: string };
+  volume?: { mode: "RW" | "RO"; container_path: string; host_path?: string };
+  source?: {
+    type: "UNKNOWN" | "PATH" | "MOUNT" | "BLOCK" | "RAW";
+    path?: { root?: string };
+    mount?: { root?: string };
+    id?: string;
+    metadata?: Labels;
+    profile?: string;
+  };
+}
+
 export interface Resource {
+  provider_id?: Id;
   name: string;
   type: "SCALAR" | "RANGES" | "SET" | "TEXT";
   scalar?: { value: number };
@@ -69,6 +92,11 @@ export interface Resource {
   set?: { item?: string[] };
   role?: string;
   allocation_info?: { role?: string };
+  reservation?: ReservationInfo;
+  reservations?: ReservationInfo[];
+  disk?: DiskInfo;
+  revocable?: Record<string, never>;
+  shared?: Record<string, never>;
 }
 
 export interface Attribute {
