@@ -7,6 +7,7 @@
 import type { Plain } from "../../mesos/plain.ts";
 
 // Whitespace (\t \n \v \f \r space) and DEL, as in Mesos' INVALID_CHARACTERS.
+// deno-lint-ignore no-control-regex
 const INVALID_CHARACTERS = /[\x09\x0a\x0b\x0c\x0d\x20\x7f]/;
 
 /** Why `role` is not a valid role name (Mesos' text), or undefined. `*` is valid. */
