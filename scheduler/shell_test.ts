@@ -58,6 +58,7 @@ class FakeEtcd extends EtcdAdminStub {
       raftTerm: "2",
       isLearner: false,
       dbSize: 1,
+      dbSizeInUse: 1,
       version: "3.4.0",
       errors: [],
     });

@@ -36,8 +36,10 @@ export interface EtcdMemberStatus {
   /** Raft term, decimal. */
   raftTerm: string;
   isLearner: boolean;
-  /** Backend size in bytes. */
+  /** Backend size in bytes (physically allocated). */
   dbSize: number;
+  /** Backend bytes logically in use; `dbSize - dbSizeInUse` is what a defragmentation frees. */
+  dbSizeInUse: number;
   /** Server version, e.g. `3.4.23`. */
   version: string;
   /** Alarms and health errors the member reports. */

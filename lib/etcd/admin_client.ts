@@ -88,6 +88,7 @@ class EtcdAdminClient implements EtcdAdmin {
       raftTerm: String(s.raftTerm),
       isLearner: Boolean(s.isLearner),
       dbSize: Number(s.dbSize),
+      dbSizeInUse: Number(s.dbSizeInUse ?? s.dbSize),
       version: s.version,
       errors: [...(s.errors ?? [])],
     };

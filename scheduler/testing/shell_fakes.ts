@@ -86,6 +86,7 @@ export class FakeEtcd implements EtcdAdmin {
         raftTerm: "2",
         isLearner: self?.isLearner ?? false,
         dbSize: 1,
+        dbSizeInUse: 1,
         version: "3.4.0",
         errors: [],
       };

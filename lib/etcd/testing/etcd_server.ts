@@ -15,6 +15,8 @@ export interface EtcdOptions {
   startTimeoutMs?: number;
   /** The etcd binary; default `/usr/bin/etcd`. */
   binary?: string;
+  /** Extra etcd flags, e.g. `["--quota-backend-bytes=1048576"]`. */
+  args?: readonly string[];
 }
 
 /** A running etcd started by {@linkcode startEtcd}. */
@@ -90,6 +92,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
       "--logger=zap",
       "--log-outputs=stderr",
       "--log-level=warn",
+      ...(options.args ?? []),
     ],
     cwd: dir,
     stdin: "null",
