@@ -37,10 +37,10 @@ Deno.test("FileBackupStore leaves only whole files: temp files are never listed"
 Deno.test("FileBackupStore names a corrupt record", async () => {
   const dir = await Deno.makeTempDir({ prefix: "backup-file-" });
   try {
-    await Deno.writeTextFile(`${dir}/20240101T000000000Z-1.json`, "{nope");
+    await Deno.writeTextFile(`${dir}/20240101T000000000Z.json`, "{nope");
     await assert.rejects(
       () => new FileBackupStore({ dir }).list(),
-      /Cannot parse backup record .*20240101T000000000Z-1\.json: not JSON/,
+      /Cannot parse backup record .*20240101T000000000Z\.json: not JSON/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

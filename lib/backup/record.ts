@@ -7,7 +7,7 @@
 
 /** What is known about one committed backup (the `GET /backups` entry). */
 export interface BackupRecord {
-  /** `YYYYMMDDTHHMMSSmmmZ-<revision>`: sorts by time; safe in file names and URLs. */
+  /** `YYYYMMDDTHHMMSSmmmZ` (UTC, when the snapshot began): sorts by time; safe in file names. */
   id: string;
   /** When the snapshot was taken, ISO 8601. */
   time: string;
@@ -31,13 +31,12 @@ export interface BackupRecord {
   source?: string;
 }
 
-const ID = /^[0-9]{8}T[0-9]{9}Z-[0-9]+$/;
+const ID = /^[0-9]{8}T[0-9]{9}Z$/;
 
-/** The id of a backup taken at `time` (ms) of `revision`. */
-export function backupId(time: number, revision: string | number | bigint): string {
+/** The id of a backup begun at `time` (ms since the epoch). */
+export function backupId(time: number): string {
   const iso = new Date(time).toISOString(); // 2024-01-02T03:04:05.678Z
-  const compact = iso.replace(/[-:]/g, "").replace(".", "");
-  return `${compact}-${BigInt(revision)}`;
+  return iso.replace(/[-:]/g, "").replace(".", "");
 }
 
 /** True when `id` has the form {@linkcode backupId} makes (checked before it names a file). */
@@ -53,7 +52,7 @@ export function isBackupId(id: string): boolean {
 export function checkBackupId(id: string): string {
   if (!isBackupId(id)) {
     throw new RangeError(
-      `Cannot use backup id ${JSON.stringify(id)}: expected YYYYMMDDTHHMMSSmmmZ-<revision>`,
+      `Cannot use backup id ${JSON.stringify(id)}: expected YYYYMMDDTHHMMSSmmmZ`,
     );
   }
   return id;

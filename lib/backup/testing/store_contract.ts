@@ -17,7 +17,7 @@ export async function recordFor(
   verified = true,
 ): Promise<BackupRecord> {
   return {
-    id: backupId(time, revision),
+    id: backupId(time),
     time: new Date(time).toISOString(),
     revision: String(revision),
     keys: 3,
