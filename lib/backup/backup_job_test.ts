@@ -51,7 +51,7 @@ Deno.test("takeBackup() commits nothing when the stream fails its SHA-256 traile
   const dir = await Deno.makeTempDir({ prefix: "backup-job-" });
   try {
     await put(etcd.clientUrl, "a", "b");
-    async function* corrupted() {
+    const corrupted = async function* () {
       let first = true;
       for await (const chunk of readSnapshot(etcd.clientUrl)) {
         const c = chunk.slice();
@@ -59,7 +59,7 @@ Deno.test("takeBackup() commits nothing when the stream fails its SHA-256 traile
         first = false;
         yield c;
       }
-    }
+    };
     const store = new FileBackupStore({ dir: `${dir}/store` });
     await assert.rejects(
       () =>
