@@ -9,6 +9,7 @@
 import { SPECS } from "./config_specs.ts";
 import type { CoreOptions, Placement } from "./core/state.ts";
 import { ConfigError, tokenize } from "../lib/flags.ts";
+import { type BackupConfig, defaultBackupConfig, settleBackupConfig } from "./backup_config.ts";
 
 export { ConfigError } from "../lib/flags.ts";
 
@@ -59,6 +60,8 @@ export interface Config {
   destructiveIntervalMs: number;
   encoding: "json" | "protobuf";
   placement: Placement;
+  /** Backups and restores (see backup_config.ts). */
+  backup: BackupConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,6 +99,7 @@ function defaults(env: Env): Config {
     destructiveIntervalMs: 30_000,
     encoding: "json",
     placement: { kind: "agent" },
+    backup: defaultBackupConfig(),
   };
 }
 
@@ -145,6 +149,7 @@ export function parseConfig(args: readonly string[], env: Env): Config {
     );
   }
   if (!c.singleInstancePerSlave) c.placement = { kind: "any" };
+  settleBackupConfig(c.backup);
   return c;
 }
 

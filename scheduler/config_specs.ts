@@ -6,6 +6,7 @@
  */
 import { parseZkUrl } from "../lib/zk/url.ts";
 import type { Config } from "./config.ts";
+import { backupFlagSpecs } from "./backup_config.ts";
 import type { Placement } from "./core/state.ts";
 import {
   badValue,
@@ -324,4 +325,5 @@ export const SPECS: Spec[] = [
     help: "spread members by agent, hostname or attribute:NAME",
     apply: (c, v, f) => c.placement = placement(f, v),
   },
+  ...backupFlagSpecs<Config>(),
 ];
