@@ -32,6 +32,11 @@ export const AGENT_INTERNAL = {
   frameworkMessage: "/_local/master/framework_message",
   shutdownFramework: "/_local/master/shutdown_framework",
   acknowledge: "/_local/master/acknowledge",
+  /**
+   * CheckpointResourcesRequest -> {} once the agent has written them to its work dir and
+   * created (or deleted) the persistent volume directories they add (or drop).
+   */
+  checkpointResources: "/_local/master/checkpoint_resources",
 } as const;
 
 // deno-lint-ignore no-explicit-any
@@ -48,6 +53,12 @@ export interface RegisterAgentRequest {
   tasks: Json[];
   /** FrameworkInfo JSON (with `id`) of every framework that has tasks on the agent. */
   frameworks: Json[];
+  /**
+   * The agent's checkpointed resources (dynamic reservations and persistent volumes,
+   * mesos.v1.Resource JSON, post-refinement format), applied on top of `agent_info.resources`
+   * as Mesos' `applyCheckpointedResources` does.
+   */
+  checkpointed_resources?: Json[];
 }
 
 export interface RegisterAgentResponse {
@@ -110,6 +121,15 @@ export interface FrameworkMessageRequest {
 
 export interface ShutdownFrameworkRequest {
   framework_id: string;
+}
+
+/**
+ * The agent's checkpointed resources after a RESERVE, UNRESERVE, CREATE or DESTROY (Mesos'
+ * CheckpointResourcesMessage): the whole list, mesos.v1.Resource JSON, post-refinement
+ * format, unallocated.
+ */
+export interface CheckpointResourcesRequest {
+  resources: Json[];
 }
 
 export interface AcknowledgeRequest {

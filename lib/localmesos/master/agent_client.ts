@@ -10,6 +10,7 @@ import type { Logger } from "../../log.ts";
 import {
   type AcknowledgeRequest,
   AGENT_INTERNAL,
+  type CheckpointResourcesRequest,
   type FrameworkMessageRequest,
   type KillTaskRequest,
   type RunTaskRequest,
@@ -23,6 +24,8 @@ export class AgentClient {
   readonly #fetch: typeof fetch;
   readonly #inFlight = new Set<Promise<boolean>>();
   readonly #timeoutMs: number;
+  /** Per agent: the last ordered call (checkpoint_resources, run_task) still in flight. */
+  readonly #ordered = new Map<string, Promise<boolean>>();
 
   constructor(options: { logger: Logger; fetch?: typeof fetch; timeoutMs?: number }) {
     this.#logger = options.logger;
@@ -30,9 +33,18 @@ export class AgentClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** Asks the agent at `agentUrl` to run a task. */
+  /**
+   * Asks the agent at `agentUrl` to run a task. Sent after any checkpoint still in flight
+   * to that agent, so that a task reaches the agent after the volume it uses (Mesos'
+   * messages to one agent arrive in order).
+   */
   runTask(agentUrl: string, req: RunTaskRequest): Promise<boolean> {
-    return this.#post(agentUrl, AGENT_INTERNAL.runTask, req);
+    return this.#postOrdered(agentUrl, AGENT_INTERNAL.runTask, req);
+  }
+
+  /** Sends the agent its checkpointed resources (in order with other checkpoints and tasks). */
+  checkpointResources(agentUrl: string, req: CheckpointResourcesRequest): Promise<boolean> {
+    return this.#postOrdered(agentUrl, AGENT_INTERNAL.checkpointResources, req);
   }
 
   /** Asks the agent to kill a task. */
@@ -63,6 +75,18 @@ export class AgentClient {
   /** Waits for every call still in flight. */
   async drain(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #postOrdered(agentUrl: string, path: string, body: unknown): Promise<boolean> {
+    const previous = this.#ordered.get(agentUrl) ?? Promise.resolve(true);
+    const call = previous.then(() => this.#post(agentUrl, path, body));
+    this.#ordered.set(agentUrl, call);
+    this.#inFlight.add(call);
+    call.finally(() => {
+      this.#inFlight.delete(call);
+      if (this.#ordered.get(agentUrl) === call) this.#ordered.delete(agentUrl);
+    });
+    return call;
   }
 
   #post(agentUrl: string, path: string, body: unknown): Promise<boolean> {

@@ -11,7 +11,9 @@ import type { RegisterAgentRequest, RegisterAgentResponse } from "../internal_pr
 import { armPingTimer } from "./agent_ops.ts";
 import type { MasterContext } from "./context.ts";
 import { MESOS_VERSION } from "./master_info.ts";
-import { normalize } from "./resources.ts";
+import type { Resource } from "../../mesos/types.ts";
+import { applyCheckpointedResources } from "../resources/operations.ts";
+import { normalize, unallocate } from "../resources/resources.ts";
 import { type AgentRecord, executorKey, hasCapability, type TaskRecord } from "./state.ts";
 import { taskAddedEvent } from "./task_view.ts";
 import { fromJsonObject } from "./wire.ts";
@@ -24,6 +26,7 @@ export function registerAgent(
   const info = fromJsonObject("mesos.v1.AgentInfo", req.agent_info);
   const url = new URL(req.agent_url);
   const now = ctx.now();
+  const total = agentTotal(ctx, info, req.checkpointed_resources ?? []);
   let agent = req.agent_id === undefined ? undefined : ctx.state.agents.get(req.agent_id);
   let wasRemoved = false;
   if (agent === undefined) {
@@ -37,7 +40,7 @@ export function registerAgent(
       ip: url.hostname,
       port: Number(url.port || 80),
       hostname: info.hostname,
-      total: normalize(info.resources ?? []),
+      total,
       attributes: info.attributes ?? [],
       registeredTime: now,
       connected: true,
@@ -57,7 +60,7 @@ export function registerAgent(
       ip: url.hostname,
       port: Number(url.port || 80),
       hostname: info.hostname,
-      total: normalize(info.resources ?? []),
+      total,
       attributes: info.attributes ?? [],
       reregisteredTime: now,
       connected: true,
@@ -72,6 +75,25 @@ export function registerAgent(
   armPingTimer(ctx, agent);
   ctx.scheduleAllocation();
   return { agent_id: agent.id, master_id: ctx.masterInfo.id };
+}
+
+/**
+ * The agent's total: its AgentInfo resources with its checkpointed reservations and volumes
+ * applied (the agent, which keeps them on disk, is authoritative).
+ */
+function agentTotal(ctx: MasterContext, info: Plain, checkpointedJson: Plain[]): Resource[] {
+  const configured = normalize(info.resources ?? []);
+  const checkpointed = checkpointedJson.map((r) =>
+    fromJsonObject("mesos.v1.Resource", r) as Resource
+  );
+  try {
+    return applyCheckpointedResources(configured, checkpointed);
+  } catch (e) {
+    ctx.logger.warn("ignoring the agent's checkpointed resources", {
+      error: (e as Error).message,
+    });
+    return configured;
+  }
 }
 
 function learnFrameworks(ctx: MasterContext, frameworks: Plain[], now: number) {
@@ -115,7 +137,7 @@ function learnTasks(ctx: MasterContext, agent: AgentRecord, tasks: Plain[], wasR
       name: t.name,
       executorId: t.executor_id?.value,
       info,
-      resources: t.resources ?? [],
+      resources: unallocate(t.resources ?? []),
       state: t.state as TaskState,
       statuses,
       latest: statuses[statuses.length - 1],

@@ -43,6 +43,7 @@ const REQUIRED_FIELD: Record<string, string> = {
   KILL: "kill",
   SHUTDOWN: "shutdown",
   ACKNOWLEDGE: "acknowledge",
+  ACKNOWLEDGE_OPERATION_STATUS: "acknowledge_operation_status",
   RECONCILE: "reconcile",
   MESSAGE: "message",
   REQUEST: "request",
@@ -78,6 +79,13 @@ function validate(call: Plain): string | undefined {
   if (type === "ACKNOWLEDGE") {
     const uuid = call.acknowledge.uuid;
     if (!(uuid instanceof Uint8Array) || uuid.length !== 16) return "Not a valid UUID";
+  }
+  if (type === "ACKNOWLEDGE_OPERATION_STATUS") {
+    const uuid = call.acknowledge_operation_status.uuid;
+    if (!(uuid instanceof Uint8Array) || uuid.length !== 16) return "Not a valid UUID";
+    if (call.acknowledge_operation_status.agent_id === undefined) {
+      return "Expecting 'agent_id' to be present";
+    }
   }
   return undefined;
 }

@@ -10,20 +10,17 @@ import { isTerminal } from "../../mesos/types.ts";
 import type { MasterContext } from "./context.ts";
 import { EventStream } from "./event_stream.ts";
 import { removeOffersOfFramework } from "./offer_ops.ts";
-import { type FrameworkRecord, hasCapability } from "./state.ts";
+import { frameworkRolesError } from "../resources/roles.ts";
+import type { FrameworkRecord } from "./state.ts";
 
 const SCHEDULER_EVENT = "mesos.v1.scheduler.Event";
 
-/** Problems with a FrameworkInfo that Mesos reports as an ERROR event. */
+/**
+ * Problems with a FrameworkInfo that Mesos reports as an ERROR event (its
+ * `validation::framework::validate` of the role or roles).
+ */
 export function frameworkInfoError(info: Plain): string | undefined {
-  const multiRole = hasCapability(info, "MULTI_ROLE");
-  if (multiRole && info.role !== undefined) {
-    return "'FrameworkInfo.role' must not be present when the MULTI_ROLE capability is set";
-  }
-  if (!multiRole && (info.roles ?? []).length > 0) {
-    return "'FrameworkInfo.roles' must not be present when the MULTI_ROLE capability is not set";
-  }
-  return undefined;
+  return frameworkRolesError(info);
 }
 
 /**

@@ -21,7 +21,7 @@ import { makeMasterInfo } from "./master_info.ts";
 import { allocate, rescindAllOffers } from "./offer_ops.ts";
 import { handleOperatorRequest } from "./operator_api.ts";
 import { handleSchedulerRequest } from "./scheduler_api.ts";
-import { renderState, renderTasks } from "./state_json.ts";
+import { renderSlaves, renderState, renderTasks } from "./state_json.ts";
 
 export type { MasterOptions } from "./context.ts";
 
@@ -71,6 +71,7 @@ export interface LocalMaster {
 const SCHEDULER_PATHS = new Set(["/api/v1/scheduler", "/master/api/v1/scheduler"]);
 const STATE_PATHS = new Set(["/master/state", "/state", "/master/state.json", "/state.json"]);
 const TASKS_PATHS = new Set(["/master/tasks", "/tasks", "/master/tasks.json", "/tasks.json"]);
+const SLAVES_PATHS = new Set(["/master/slaves", "/slaves", "/master/slaves.json", "/slaves.json"]);
 
 /** Starts a local master and, with `zk`, registers it for leader election. */
 export async function createLocalMaster(init: LocalMasterInit): Promise<LocalMaster> {
@@ -164,6 +165,7 @@ export async function createLocalMaster(init: LocalMasterInit): Promise<LocalMas
     await drain(req, path);
     if (STATE_PATHS.has(path)) return jsonResponse(renderState(c));
     if (TASKS_PATHS.has(path)) return jsonResponse(renderTasks(c, tasksQuery(url)));
+    if (SLAVES_PATHS.has(path)) return jsonResponse(renderSlaves(c));
     if (path === "/api/v1") return handleOperatorRequest(c, req);
     if (path === "/master/redirect") return temporaryRedirect(`//${hostname}:${port}`);
     if (path === "/health" || path === "/master/health") return new Response(null, { status: 200 });

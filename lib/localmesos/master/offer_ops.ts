@@ -7,11 +7,10 @@
 import type { Plain } from "../../mesos/plain.ts";
 import type { MasterContext } from "./context.ts";
 import { planAllocation, refuseSeconds } from "./offers.ts";
-import { forOffer } from "./resources.ts";
+import { offerResources } from "../resources/format.ts";
 import {
   type AgentRecord,
   type FrameworkRecord,
-  frameworkRole,
   hasCapability,
   type OfferRecord,
 } from "./state.ts";
@@ -23,7 +22,7 @@ export function allocate(ctx: MasterContext): void {
   for (const plan of planAllocation(ctx.state, ctx.filters, now)) {
     const fw = ctx.state.frameworks.get(plan.frameworkId)!;
     const agent = ctx.state.agents.get(plan.agentId)!;
-    const offer = makeOffer(ctx, fw, agent, plan.resources);
+    const offer = makeOffer(ctx, fw, agent, plan.role, plan.resources);
     const list = byFramework.get(fw.id) ?? [];
     list.push(offer.offer);
     byFramework.set(fw.id, list);
@@ -41,11 +40,12 @@ function makeOffer(
   ctx: MasterContext,
   fw: FrameworkRecord,
   agent: AgentRecord,
+  role: string,
   resources: OfferRecord["resources"],
 ): OfferRecord {
   const id = ctx.ids.offer();
   const multiRole = hasCapability(fw.info, "MULTI_ROLE");
-  const role = frameworkRole(fw.info);
+  const refinement = hasCapability(fw.info, "RESERVATION_REFINEMENT");
   const offer: Plain = {
     id: { value: id },
     framework_id: { value: fw.id },
@@ -56,11 +56,18 @@ function makeOffer(
       address: { hostname: agent.hostname, ip: agent.ip, port: agent.port },
       path: "/slave(1)",
     },
-    resources: forOffer(resources, multiRole ? role : undefined),
+    resources: offerResources(resources, { multiRole, refinement, role }),
   };
   if (agent.attributes.length > 0) offer.attributes = agent.attributes;
   if (multiRole) offer.allocation_info = { role };
-  const record: OfferRecord = { id, frameworkId: fw.id, agentId: agent.id, resources, offer };
+  const record: OfferRecord = {
+    id,
+    frameworkId: fw.id,
+    agentId: agent.id,
+    role,
+    resources,
+    offer,
+  };
   if (ctx.options.offerTimeoutMs !== undefined) {
     record.timer = ctx.setTimer(() => rescindOffer(ctx, id), ctx.options.offerTimeoutMs);
   }

@@ -122,7 +122,10 @@ Deno.test("ACCEPT rejects invalid task ids and oversized tasks with TASK_ERROR",
       ["big", "TASK_ERROR", "REASON_TASK_INVALID"],
     ]);
     assert.equal(errors[0].message, "Task ID is invalid: '/' is not allowed");
-    assert.match(errors[2].message, /^Task uses more resources cpus:64/);
+    assert.match(
+      errors[2].message,
+      /^Total resources cpus\(allocated: \*\):64; mem\(allocated: \*\):32 required by task and its executor is more than available .*cpus\(allocated: \*\):2;/,
+    );
     await agent.server.waitForRequests(1);
     const run = agent.requestsTo("/_local/master/run_task");
     assert.equal(run.length, 1);

@@ -1,15 +1,24 @@
 /**
  * The allocator: offer filters (DECLINE / unused ACCEPT resources refused for
- * `refuse_seconds`, cleared by REVIVE) and the allocation plan (each agent's unallocated
- * resources offered whole to one framework, fewest-resources-first). Pure over
+ * `refuse_seconds`, cleared by REVIVE) and the allocation plan (an agent's unreserved
+ * resources offered whole to one framework, fewest-resources-first; reserved resources
+ * only to frameworks of their role). Pure over
  * {@linkcode MasterState}; the caller turns the plan into offers.
  *
  * @module
  */
 import type { Plain } from "../../mesos/plain.ts";
 import type { Resource } from "../../mesos/types.ts";
-import { containsResources, isEmptyResources, scalarOf } from "./resources.ts";
-import type { MasterState } from "./state.ts";
+import {
+  containsResources,
+  hasRefinedReservations,
+  isAllocatableTo,
+  isEmptyResources,
+  scalarOf,
+  subtractResources,
+} from "../resources/resources.ts";
+import { frameworkRoles } from "../resources/roles.ts";
+import { hasCapability, type MasterState } from "./state.ts";
 
 /** Default of `Filters.refuse_seconds`. */
 export const DEFAULT_REFUSE_SECONDS = 5;
@@ -92,6 +101,9 @@ export class OfferFilters {
 export interface Allocation {
   frameworkId: string;
   agentId: string;
+  /** The role the offer is allocated to. */
+  role: string;
+  /** Post-refinement format, unallocated. */
   resources: Resource[];
 }
 
@@ -101,9 +113,14 @@ export function isAllocatable(resources: Resource[]): boolean {
 }
 
 /**
- * Plans offers: for each connected agent with allocatable free resources, the eligible
- * framework (active, connected, not suppressed, not filtered) with the smallest dominant
- * share of cpus/mem (ties: registration order) gets all of them.
+ * Plans offers. For each connected agent, the eligible frameworks (active, connected, not
+ * suppressed) are taken in order of their dominant share of cpus/mem (ties: registration
+ * order), each with each of its roles: a (framework, role) gets what is left on the agent
+ * that is allocatable to the role — unreserved resources, and resources reserved to the
+ * role or to one of its ancestors (refined reservations only for RESERVATION_REFINEMENT
+ * frameworks) — unless that is not allocatable or the framework filtered it. So one
+ * framework gets an agent's unreserved resources whole, and reserved resources go only to
+ * frameworks of their role.
  */
 export function planAllocation(
   state: MasterState,
@@ -117,32 +134,38 @@ export function planAllocation(
   const agents = [...state.agents.values()].filter((a) => a.connected);
   const totalCpus = agents.reduce((s, a) => s + scalarOf(a.total, "cpus"), 0) || 1;
   const totalMem = agents.reduce((s, a) => s + scalarOf(a.total, "mem"), 0) || 1;
-  const share = new Map<string, number>();
   const held = new Map<string, { cpus: number; mem: number }>();
   for (const f of frameworks) {
     const used = [...state.usedByFramework(f.id), ...state.offeredToFramework(f.id)];
     held.set(f.id, { cpus: scalarOf(used, "cpus"), mem: scalarOf(used, "mem") });
   }
-  const dominant = (id: string) => {
+  const share = (id: string) => {
     const h = held.get(id)!;
     return Math.max(h.cpus / totalCpus, h.mem / totalMem);
   };
-  for (const f of frameworks) share.set(f.id, dominant(f.id));
 
   const plan: Allocation[] = [];
   for (const agent of agents) {
-    const available = state.availableOnAgent(agent.id);
-    if (!isAllocatable(available)) continue;
-    const candidates = frameworks
-      .filter((f) => !filters.isFiltered(f.id, agent.id, available, nowMs))
-      .sort((a, b) => share.get(a.id)! - share.get(b.id)!);
-    const chosen = candidates[0];
-    if (chosen === undefined) continue;
-    plan.push({ frameworkId: chosen.id, agentId: agent.id, resources: available });
-    const h = held.get(chosen.id)!;
-    h.cpus += scalarOf(available, "cpus");
-    h.mem += scalarOf(available, "mem");
-    share.set(chosen.id, dominant(chosen.id));
+    let left = state.availableOnAgent(agent.id);
+    if (!isAllocatable(left)) continue;
+    const order = frameworks
+      .map((f, i) => ({ f, i, share: share(f.id) }))
+      .sort((a, b) => a.share - b.share || a.i - b.i);
+    for (const { f } of order) {
+      const refinement = hasCapability(f.info, "RESERVATION_REFINEMENT");
+      for (const role of frameworkRoles(f.info)) {
+        const offerable = left.filter((r) =>
+          isAllocatableTo(r, role) && (refinement || !hasRefinedReservations(r))
+        );
+        if (!isAllocatable(offerable)) continue;
+        if (filters.isFiltered(f.id, agent.id, offerable, nowMs)) continue;
+        plan.push({ frameworkId: f.id, agentId: agent.id, role, resources: offerable });
+        left = subtractResources(left, offerable);
+        const h = held.get(f.id)!;
+        h.cpus += scalarOf(offerable, "cpus");
+        h.mem += scalarOf(offerable, "mem");
+      }
+    }
   }
   return plan;
 }

@@ -128,7 +128,10 @@ Deno.test("scheduler API: invalid FrameworkInfo roles get 200 + ERROR then the e
     });
     const event = await scheduler.nextEvent();
     assert.equal(event.type, "ERROR");
-    assert.match(event.error.message, /'FrameworkInfo.roles' must not be present/);
+    assert.equal(
+      event.error.message,
+      "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable",
+    );
     assert.equal(await scheduler.ended(), true);
     await scheduler.close();
   } finally {

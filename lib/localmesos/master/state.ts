@@ -13,7 +13,7 @@ import {
   type Resource,
   type TaskState,
 } from "../../mesos/types.ts";
-import { addResources, subtractResources } from "./resources.ts";
+import { addResources, needCheckpointing, subtractResources } from "../resources/resources.ts";
 import type { EventStream } from "./event_stream.ts";
 
 /** A custom executor running on an agent. */
@@ -35,6 +35,10 @@ export interface AgentRecord {
   ip: string;
   port: number;
   hostname: string;
+  /**
+   * The agent's resources: AgentInfo's plus its checkpointed dynamic reservations and
+   * persistent volumes (post-refinement format, unallocated).
+   */
   total: Resource[];
   attributes: Attribute[];
   /** Seconds since the epoch. */
@@ -75,6 +79,9 @@ export interface OfferRecord {
   id: string;
   frameworkId: string;
   agentId: string;
+  /** The role the offer is allocated to (`Offer.allocation_info.role`). */
+  role: string;
+  /** The offered resources (post-refinement format, unallocated). */
   resources: Resource[];
   /** The Offer message as sent. */
   offer: Plain;
@@ -121,6 +128,16 @@ export function hasCapability(info: Plain, capability: FrameworkCapability): boo
 export function frameworkRole(info: Plain): string {
   if (hasCapability(info, "MULTI_ROLE")) return info.roles?.[0] ?? "*";
   return info.role ?? "*";
+}
+
+/** The agent's checkpointed resources: dynamic reservations and persistent volumes. */
+export function checkpointedOf(agent: AgentRecord): Resource[] {
+  return agent.total.filter(needCheckpointing);
+}
+
+/** Mesos' text of an agent in messages: `<id> at slave(1)@<ip>:<port> (<hostname>)`. */
+export function agentText(agent: AgentRecord): string {
+  return `${agent.id} at slave(1)@${agent.ip}:${agent.port} (${agent.hostname})`;
 }
 
 /** Mutable registry of everything the master knows. */

@@ -11,7 +11,16 @@ import type { Attribute, Resource } from "../../mesos/types.ts";
 import type { MasterContext } from "./context.ts";
 import { double, type JsonValue, message, writeJson } from "./json_writer.ts";
 import { MESOS_VERSION } from "./master_info.ts";
-import { formatRanges, rangesNamed, scalarOf } from "./resources.ts";
+import { endpointResource } from "../resources/format.ts";
+import {
+  addResources,
+  allocate,
+  formatRanges,
+  isUnreserved,
+  rangesNamed,
+  reservationsByRole,
+  scalarOf,
+} from "../resources/resources.ts";
 import {
   type AgentRecord,
   type FrameworkRecord,
@@ -164,7 +173,21 @@ function executorsOf(ctx: MasterContext, frameworkId: string): JsonValue[] {
   return out;
 }
 
-function agentObject(ctx: MasterContext, agent: AgentRecord): JsonValue {
+/** Reserved resources by role, each as a resources object (Mesos' `reserved_resources`). */
+function reservedObject(resources: readonly Resource[]): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [role, reserved] of reservationsByRole(resources)) {
+    out[role] = resourcesObject(reserved);
+  }
+  return out;
+}
+
+/** Resources as full protobuf JSON in the "endpoint" format (role, reservation, reservations). */
+function fullArray(resources: readonly Resource[]): JsonValue[] {
+  return resources.map((r) => message("mesos.v1.Resource", endpointResource(r)));
+}
+
+function agentObject(ctx: MasterContext, agent: AgentRecord, full = false): JsonValue {
   const used = ctx.state.usedOnAgent(agent.id);
   const out: Record<string, JsonValue> = {
     id: agent.id,
@@ -181,14 +204,44 @@ function agentObject(ctx: MasterContext, agent: AgentRecord): JsonValue {
     resources: resourcesObject(agent.total),
     used_resources: resourcesObject(used),
     offered_resources: resourcesObject(ctx.state.offeredOnAgent(agent.id)),
-    reserved_resources: {},
-    unreserved_resources: resourcesObject(agent.total),
+    reserved_resources: reservedObject(agent.total),
+    unreserved_resources: resourcesObject(agent.total.filter(isUnreserved)),
     active: agent.connected,
     deactivated: !agent.connected,
     version: MESOS_VERSION,
     capabilities: AGENT_CAPABILITIES,
   });
+  if (full) {
+    const reservedFull: Record<string, JsonValue> = {};
+    for (const [role, reserved] of reservationsByRole(agent.total)) {
+      reservedFull[role] = fullArray(reserved);
+    }
+    out.reserved_resources_full = reservedFull;
+    out.unreserved_resources_full = fullArray(agent.total.filter(isUnreserved));
+    out.used_resources_full = fullArray(usedAllocated(ctx, agent));
+    out.offered_resources_full = fullArray(
+      ctx.state.offersOnAgent(agent.id).flatMap((o) => allocate(o.resources, o.role)),
+    );
+  }
   return out;
+}
+
+/** What tasks and executors use on the agent, allocated to their framework's role. */
+function usedAllocated(ctx: MasterContext, agent: AgentRecord): Resource[] {
+  let out: Resource[] = [];
+  for (const fw of ctx.state.frameworks.values()) {
+    const used = ctx.state.usedOnAgent(agent.id, fw.id);
+    if (used.length > 0) out = addResources(out, allocate(used, frameworkRole(fw.info)));
+  }
+  return out;
+}
+
+/** The body of `GET /master/slaves`: every agent with the `*_full` resource arrays. */
+export function renderSlaves(ctx: MasterContext): string {
+  return writeJson({
+    slaves: [...ctx.state.agents.values()].map((a) => agentObject(ctx, a, true)),
+    recovered_slaves: [],
+  });
 }
 
 /** The body of `GET /master/state`. */

@@ -16,6 +16,7 @@ import {
   containsResources,
   isDynamicallyReserved,
   isPersistentVolume,
+  needCheckpointing,
   normalize,
   popReservation,
   reservationRole,
@@ -297,4 +298,40 @@ export function unallocatedConversions(conversions: readonly Conversion[]): Conv
 export function offersVolume(offered: readonly Resource[], volumes: readonly Resource[]): boolean {
   const held = unallocate(offered);
   return unallocate(volumes).some((v) => held.some((h) => resourceContains(h, v)));
+}
+
+/**
+ * Mesos' `applyCheckpointedResources`: the agent's total resources given its configured
+ * (`--resources`) ones and its checkpointed dynamic reservations and volumes.
+ *
+ * @throws {RangeError} "Unexpected checkpointed resources …" or "Incompatible agent
+ *   resources: … does not contain …", as the agent refuses to start with them.
+ */
+export function applyCheckpointedResources(
+  resources: readonly Resource[],
+  checkpointed: readonly Resource[],
+): Resource[] {
+  let total = normalize(resources);
+  for (const r of normalize(checkpointed)) {
+    if (!needCheckpointing(r)) {
+      throw new RangeError(`Unexpected checkpointed resources ${stringifyResource(r)}`);
+    }
+    let stripped: Resource = r;
+    if (isDynamicallyReserved(r)) {
+      const first = r.reservations![0]!;
+      stripped = { ...r };
+      delete stripped.reservations;
+      if (first.type === "STATIC") stripped.reservations = [first];
+    }
+    if (isPersistentVolume(r)) stripped = stripVolume(stripped);
+    if (!containsResources(total, [stripped])) {
+      throw new RangeError(
+        `Incompatible agent resources: ${stringifyResources(total)} does not contain ${
+          stringifyResource(stripped)
+        }`,
+      );
+    }
+    total = addResources(subtractResources(total, [stripped]), [r]);
+  }
+  return total;
 }
