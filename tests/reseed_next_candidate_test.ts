@@ -13,8 +13,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { startEphemeralCluster } from "./ephemeral_cluster.ts";
-import { endpointsOf, etcdPids, readKey, stepTimer, until, writeKey } from "./scheduler_harness.ts";
+import { until } from "../lib/until.ts";
+import { endpointsOf, readKey, writeKey } from "./testing/etcd.ts";
+import { withWorld } from "./testing/world.ts";
 
 const KEY = "reseed-next/key";
 
@@ -37,19 +38,16 @@ async function breakDataDir(dir: string): Promise<void> {
   await Deno.mkdir(`${dir}/member/snap`, { recursive: true });
 }
 
-Deno.test("auto reseed: the best survivor fails to start as a seed → fenced again, the next one seeds, regrown to 5", async () => {
-  const c = await startEphemeralCluster({
+Deno.test("auto reseed: the best survivor fails to start as a seed → fenced again, the next one seeds, regrown to 5", () =>
+  withWorld({
     name: "reseed-next",
     agents: 5,
     clusterSize: 5,
-    schedulerArgs: ["--reseed-timeout=3s", "--destructive-interval=2s"],
-  });
-  const mark = stepTimer(c.log);
-  let stopped: { schedulerExit: number; left: number[] } | undefined;
-  let frozen: number | undefined;
-  try {
-    const members = await c.admin.waitHealthy(5, 110_000);
-    mark("5 members healthy");
+    schedulerFlags: ["--reseed-timeout=3s", "--destructive-interval=2s"],
+  }, async (world) => {
+    const { admin } = world;
+    const members = await admin.waitHealthy(5, 110_000);
+    world.mark("5 members healthy");
     await writeKey(endpointsOf(members), KEY, "kept");
     // Two followers that joined as learners (the bootstrap member etcd-1 would start anew
     // without its WAL), in launch order: on equal raft indexes A ranks first.
@@ -59,60 +57,47 @@ Deno.test("auto reseed: the best survivor fails to start as a seed → fenced ag
     assert.ok(a && b);
     const dead = members.filter((m) => m !== a && m !== b);
     for (const s of [a, b]) assert.equal(await readKey(endpointsOf([s]), KEY), "kept");
-    mark(`key acknowledged by ${a.name} and ${b.name}`);
+    world.mark(`key acknowledged by ${a.name} and ${b.name}`);
 
     // B falls behind: frozen while the others commit more.
-    const [pidB] = await etcdPids(c.work, b.clientPort);
-    const [pidA] = await etcdPids(c.work, a.clientPort);
-    assert.ok(pidA && pidB);
-    Deno.kill(pidB, "SIGSTOP");
-    frozen = pidB;
+    const pidB = await world.etcdPid(b);
+    const pidA = await world.etcdPid(a);
+    world.freeze(pidB);
     const others = members.filter((m) => m !== b);
     for (let i = 0; i < 5; i++) await writeKey(endpointsOf(others), `${KEY}-more`, `v${i}`);
     assert.equal(await readKey(endpointsOf([a]), `${KEY}-more`), "v4");
     // A cannot restart (see breakDataDir); the running etcd keeps its open files.
-    const dataA = await dataDirOf(pidA);
-    await breakDataDir(dataA);
-    for (const d of dead) {
-      const agent = c.mesos.agents.find((x) => x.id === d.agentId);
-      assert.ok(agent?.killExecutor(`etcd-executor-${d.name}-${d.rpcPort}`), `${d.name} killed`);
-    }
+    await breakDataDir(await dataDirOf(pidA));
+    for (const d of dead) world.killExecutor(d);
     // Thawed only once the others' etcd are gone: nobody is left to bring it up to date.
-    await until("the killed members' etcd to exit", 30_000, async () => {
-      for (const d of dead) if ((await etcdPids(c.work, d.clientPort)).length > 0) return undefined;
+    await until(async () => {
+      for (const d of dead) if ((await world.etcdPids(d.clientPort)).length > 0) return false;
       return true;
-    });
-    Deno.kill(pidB, "SIGCONT");
-    frozen = undefined;
-    mark(`${a.name} ahead with a broken data dir; ${b.name} behind; 3 executors killed`);
+    }, { timeoutMs: 30_000, what: "the killed members' etcd to exit" });
+    world.thaw(pidB);
+    world.mark(`${a.name} ahead with a broken data dir; ${b.name} behind; 3 executors killed`);
 
-    await until("a reseed to finish", 150_000, async () => {
-      const stats = await c.admin.stats();
-      return stats.cluster_reseeds >= 1 && stats.reseeding === 0 ? true : undefined;
-    });
-    mark("reseeded");
-    const healed = await c.admin.waitHealthy(5, 110_000);
-    mark("regrown to 5 healthy members");
+    await admin.waitReseeded(150_000);
+    world.mark("reseeded");
+    const healed = await admin.waitHealthy(5, 110_000);
+    world.mark("regrown to 5 healthy members");
 
-    const log = await Deno.readTextFile(c.schedulerLog);
-    assert.match(log, new RegExp(`survivors ranked by raft index.*ranking="?${a.name}@`));
-    assert.match(log, new RegExp(`order reseed sent.*member=${a.name}`));
-    assert.match(log, new RegExp(`reseed: seed failed; fencing it again.*seed=${a.name}`));
-    assert.match(log, new RegExp(`order reseed sent.*member=${b.name}`));
+    // A ranked first and was ordered to seed; it failed and was fenced again; B seeded.
+    const [r] = (await admin.history()).reseeds;
+    assert.ok(r, "a reseed in /history");
+    assert.equal(
+      r.ranking[0]?.member,
+      a.name,
+      `${a.name} ranks first: ${JSON.stringify(r.ranking)}`,
+    );
+    assert.deepEqual(r.seeds, [a.name, b.name], "the seed order went to A, then to B");
+    assert.deepEqual(r.failedSeeds, [a.name], "A failed as a seed");
+    assert.ok(r.fenced.includes(a.name), `${a.name} fenced again: ${r.fenced}`);
+    assert.equal(r.outcome, "done");
     assert.ok(healed.some((m) => m.taskId === b.taskId), `${b.name}'s task seeded and kept`);
     assert.ok(!healed.some((m) => m.taskId === a.taskId), `${a.name}'s task is gone`);
     assert.equal(await readKey(endpointsOf(healed), KEY), "kept");
-    const stats = await c.admin.stats();
+    const stats = await admin.stats();
     assert.equal(stats.cluster_reseeds, 1);
-    mark("ranking, failover to the next candidate, data and counters checked");
-  } catch (e) {
-    c.log.error("scheduler log tail", { tail: await c.schedulerTail(12_000) });
-    throw e;
-  } finally {
-    if (frozen !== undefined) Deno.kill(frozen, "SIGCONT");
-    stopped = await c.stop();
-    mark("everything stopped");
-  }
-  assert.equal(stopped.schedulerExit, 0, "the scheduler stops gracefully on SIGTERM");
-  assert.deepEqual(stopped.left, [], "no process of this test is left");
-});
+    world.mark("ranking, failover to the next candidate, data and counters checked");
+  }));
