@@ -23,7 +23,12 @@ import {
   PROBE_KEY,
 } from "./admin.ts";
 import { EtcdAdminError } from "./admin_errors.ts";
-import { EtcdEndpoints, normalizeEndpoint, positiveTimeout } from "./endpoints.ts";
+import {
+  EtcdEndpoints,
+  type EtcdEndpointsOptions,
+  normalizeEndpoint,
+  positiveTimeout,
+} from "./endpoints.ts";
 
 /** Options of {@linkcode createEtcdAdminClient}. */
 export interface EtcdAdminOptions {
@@ -34,6 +39,8 @@ export interface EtcdAdminOptions {
   /** Deadline of a linearizable read in ms; default 2000. */
   readTimeoutMs?: number;
   logger?: Logger;
+  /** The client's TLS identity, read before each new connection (see endpoints.ts). */
+  tls?: EtcdEndpointsOptions["tls"];
 }
 
 /**
@@ -64,6 +71,7 @@ class EtcdAdminClient implements EtcdAdmin {
       endpoints: options.endpoints,
       timeoutMs: options.timeoutMs ?? 3000,
       logger: this.#log,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     this.#readTimeoutMs = positiveTimeout("readTimeoutMs", options.readTimeoutMs ?? 2000);
   }

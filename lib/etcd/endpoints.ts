@@ -8,7 +8,9 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { Etcd3, type IOptions } from "etcd3";
+import type { TlsMaterial } from "../tls/files.ts";
 import type { Logger } from "../log.ts";
 import { EtcdAdminError, type EtcdAdminErrorKind, toAdminError } from "./admin_errors.ts";
 
@@ -38,6 +40,12 @@ export interface EtcdEndpointsOptions {
   /** Deadline of each attempt in ms (validated with {@linkcode positiveTimeout}). */
   timeoutMs: number;
   logger: Logger;
+  /**
+   * The client's TLS identity (CA, certificate, key), read before each new connection; a
+   * different object (a renewed certificate) replaces every open client. Absent: plain
+   * connections.
+   */
+  tls?: () => TlsMaterial;
 }
 
 type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
@@ -47,6 +55,18 @@ const ONCE = {
   execute: (fn: (ctx: { signal: AbortSignal; attempt: number }) => unknown) =>
     fn({ signal: new AbortController().signal, attempt: 0 }),
 } as unknown as Policy;
+
+/**
+ * Node's TLS (Deno's too) refuses an IP address as the server name, so a member reached by
+ * IP is verified under the name `localhost`, which every member certificate carries; the
+ * chain to the cluster's CA is verified as ever.
+ */
+const IP_NAME_OVERRIDE = { "grpc.ssl_target_name_override": "localhost" };
+
+function isIpLiteral(endpoint: string): boolean {
+  const host = endpoint.slice(0, endpoint.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
 
 /** Kinds after which another endpoint may serve the call. */
 const RETRY_ELSEWHERE: ReadonlySet<EtcdAdminErrorKind> = new Set(["unavailable", "learner-rpc"]);
@@ -86,6 +106,8 @@ export class EtcdEndpoints {
   #log: Logger;
   #closed = false;
   #preferred: string | undefined;
+  #tls: (() => TlsMaterial) | undefined;
+  #tlsSeen: TlsMaterial | undefined;
 
   /**
    * Creates the pool; no connection is opened until a call needs one.
@@ -97,6 +119,7 @@ export class EtcdEndpoints {
     this.#endpoints = options.endpoints.map(normalizeEndpoint);
     this.#timeoutMs = positiveTimeout("timeoutMs", options.timeoutMs);
     this.#log = options.logger;
+    this.#tls = options.tls;
   }
 
   /** Replaces the endpoints cluster calls use; closes clients no longer listed. */
@@ -180,12 +203,29 @@ export class EtcdEndpoints {
   }
 
   #client(endpoint: string): Etcd3 {
+    const tls = this.#tls?.();
+    if (tls !== this.#tlsSeen) {
+      // A renewed identity: connections made with the old one are replaced.
+      for (const old of this.#clients.values()) old.close();
+      this.#clients.clear();
+      this.#tlsSeen = tls;
+    }
     let client = this.#clients.get(endpoint);
     if (client === undefined) {
       client = new Etcd3({
         hosts: [endpoint],
         dialTimeout: this.#timeoutMs,
         faultHandling: { global: ONCE, host: () => ONCE },
+        ...(tls
+          ? {
+            ...(isIpLiteral(endpoint) ? { grpcOptions: IP_NAME_OVERRIDE } : {}),
+            credentials: {
+              rootCertificate: Buffer.from(tls.caPem),
+              privateKey: Buffer.from(tls.keyPem),
+              certChain: Buffer.from(tls.certPem),
+            },
+          }
+          : {}),
       });
       this.#clients.set(endpoint, client);
     }

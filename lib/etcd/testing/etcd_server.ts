@@ -1,9 +1,10 @@
 /**
  * Test harness: a real single-member etcd 3.4 (`/usr/bin/etcd`) on free
- * loopback ports.
+ * loopback ports, plain or with mutual TLS.
  *
  * @module
  */
+import type { TlsMaterial, TlsPaths } from "../../tls/files.ts";
 
 /** Options for {@linkcode startEtcd}. */
 export interface EtcdOptions {
@@ -17,6 +18,11 @@ export interface EtcdOptions {
   binary?: string;
   /** Extra etcd flags, e.g. `["--quota-backend-bytes=1048576"]`. */
   args?: readonly string[];
+  /**
+   * Mutual TLS for clients and peers with these files (`https://` URLs, client
+   * certificates required); `client` is the identity the health check uses.
+   */
+  tls?: { server: TlsPaths; client: TlsMaterial };
 }
 
 /** A running etcd started by {@linkcode startEtcd}. */
@@ -50,13 +56,21 @@ function freePort(): number {
   return port;
 }
 
-async function healthy(clientUrl: string): Promise<boolean> {
+async function healthy(clientUrl: string, tls?: TlsMaterial): Promise<boolean> {
+  const client = tls
+    ? Deno.createHttpClient({ caCerts: [tls.caPem], cert: tls.certPem, key: tls.keyPem })
+    : undefined;
   try {
-    const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${clientUrl}/health`, {
+      signal: AbortSignal.timeout(1000),
+      ...(client ? { client } : {}),
+    });
     const body = await res.text();
     return res.ok && JSON.parse(body).health === "true";
   } catch {
     return false;
+  } finally {
+    client?.close();
   }
 }
 
@@ -74,8 +88,22 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
   const name = options.name ?? "etcd0";
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "etcd-test-" });
-  const clientUrl = `http://127.0.0.1:${freePort()}`;
-  const peerUrl = `http://127.0.0.1:${freePort()}`;
+  const scheme = options.tls ? "https" : "http";
+  const clientUrl = `${scheme}://127.0.0.1:${freePort()}`;
+  const peerUrl = `${scheme}://127.0.0.1:${freePort()}`;
+  const server = options.tls?.server;
+  const tlsArgs = server
+    ? [
+      `--cert-file=${server.certFile}`,
+      `--key-file=${server.keyFile}`,
+      `--trusted-ca-file=${server.caFile}`,
+      "--client-cert-auth=true",
+      `--peer-cert-file=${server.certFile}`,
+      `--peer-key-file=${server.keyFile}`,
+      `--peer-trusted-ca-file=${server.caFile}`,
+      "--peer-client-cert-auth=true",
+    ]
+    : [];
   const timeoutMs = options.startTimeoutMs ?? 30_000;
 
   const child = new Deno.Command(options.binary ?? "/usr/bin/etcd", {
@@ -92,6 +120,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
       "--logger=zap",
       "--log-outputs=stderr",
       "--log-level=warn",
+      ...tlsArgs,
       ...(options.args ?? []),
     ],
     cwd: dir,
@@ -125,7 +154,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
   };
 
   const deadline = Date.now() + timeoutMs;
-  while (!(await healthy(clientUrl))) {
+  while (!(await healthy(clientUrl, options.tls?.client))) {
     if (exited || Date.now() > deadline) {
       await stop();
       const why = exited ? "exited during start" : `not healthy after ${timeoutMs} ms`;
