@@ -9,6 +9,8 @@
  * @module
  */
 
+import { type SnapshotSource, snapshotSourceOf, snapshotSourceProblem } from "./snapshot_source.ts";
+
 /** How etcd joins: `new` bootstraps a cluster, `existing` joins a running one. */
 export type ClusterState = "new" | "existing";
 
@@ -30,6 +32,11 @@ export interface MemberConfig {
   clusterToken: string;
   /** True when the member was added as a learner (it joins with `existing`). */
   learner: boolean;
+  /**
+   * Seed the member from this backup: before etcd first starts on an empty data dir, the
+   * executor downloads the snapshot and restores it (`new` members seeding a cluster).
+   */
+  restore?: SnapshotSource;
   /**
    * Mutual TLS for clients and peers: `https://` URLs, and the executor obtains the member's
    * certificate from the scheduler (contract/certificates.ts) before it starts etcd.
@@ -196,6 +203,10 @@ export function validateMemberConfig(value: unknown): MemberConfig {
   if (v.learner && v.clusterState === "new") {
     throw new MemberConfigError("learner", v.learner, `false when clusterState is "new"`);
   }
+  const restoreProblem = v.restore === undefined ? undefined : snapshotSourceProblem(v.restore);
+  if (restoreProblem !== undefined) {
+    throw new MemberConfigError("restore", v.restore, restoreProblem);
+  }
   return {
     name: v.name,
     host: v.host,
@@ -206,6 +217,7 @@ export function validateMemberConfig(value: unknown): MemberConfig {
     clusterToken: v.clusterToken,
     learner: v.learner,
     ...(v.tls === true ? { tls: true } : {}),
+    ...(v.restore !== undefined ? { restore: snapshotSourceOf(v.restore as SnapshotSource) } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   MemberConfigError,
   parseInitialCluster,
   peerUrl,
+  validateMemberConfig,
 } from "./member_config.ts";
 
 const good: MemberConfig = {
@@ -120,4 +121,27 @@ Deno.test("decodeMemberConfig() keeps tls and wants this member's https peer URL
     /"initialCluster".*https:\/\/10\.0\.0\.2:31001/,
   );
   assert.throws(() => decodeMemberConfig(JSON.stringify({ ...good, tls: "yes" })), /"tls"/);
+});
+
+Deno.test("validateMemberConfig() keeps a restore source and names a bad one", () => {
+  const base = {
+    name: "etcd-1",
+    host: "h",
+    peerPort: 2380,
+    clientPort: 2379,
+    initialCluster: "etcd-1=http://h:2380",
+    clusterState: "new",
+    clusterToken: "t",
+    learner: false,
+  };
+  const restore = {
+    backupId: "20240102T030405006Z",
+    url: "http://s:1/b.db",
+    sha256: "0".repeat(64),
+  };
+  assert.deepEqual(validateMemberConfig({ ...base, restore }).restore, restore);
+  assert.throws(
+    () => validateMemberConfig({ ...base, restore: { ...restore, url: "ftp://x" } }),
+    /Invalid member config field "restore" .*expected an http\(s\) url/,
+  );
 });

@@ -7,14 +7,18 @@
  *   loss, on the most up-to-date survivor).
  * - `stop`: stop etcd and keep the data dir (fencing a survivor before a reseed).
  * - `restart`: start etcd again with its normal flags.
+ * - `restore`: stop etcd, download the backup's snapshot (`restore` field), verify its
+ *   SHA-256, replace the data dir with `etcdctl snapshot restore` of it as one member of the
+ *   restored cluster (the old data dir is kept aside), and start etcd.
  *
  * @module
  */
 import type { TaskStatus } from "../lib/mesos/types.ts";
 import { OUTCOME_LABEL } from "./labels.ts";
+import { type RestoreTarget, snapshotSourceOf, snapshotSourceProblem } from "./snapshot_source.ts";
 
 /** The operations an order can ask for. */
-export type OrderOp = "reseed" | "stop" | "restart";
+export type OrderOp = "reseed" | "stop" | "restart" | "restore";
 
 /**
  * An order as the scheduler sends it (carried by the core's `executorOrder` effect): every
@@ -26,6 +30,8 @@ export interface ExecutorOrder {
   id: string;
   /** The target task; an executor running another task refuses the order. */
   taskId: string;
+  /** `restore`: the snapshot and the restored cluster. */
+  restore?: RestoreTarget;
 }
 
 /** An order as the executor accepts it: `{"op":"reseed","id":"r-17"}`. */
@@ -35,6 +41,8 @@ export interface MaintenanceOrder {
   id?: string;
   /** Target task; when set, an executor running another task refuses the order. */
   taskId?: string;
+  /** `restore` (required there): the snapshot and the restored cluster. */
+  restore?: RestoreTarget;
 }
 
 /** What became of an order. */
@@ -51,7 +59,7 @@ export interface MaintenanceOutcome {
   message: string;
 }
 
-const OPS: readonly OrderOp[] = ["reseed", "stop", "restart"];
+const OPS: readonly OrderOp[] = ["reseed", "stop", "restart", "restore"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -103,7 +111,28 @@ export function parseMaintenanceOrder(data: Uint8Array): MaintenanceOrder {
   const taskId = optionalString(v, "taskId", "maintenance order");
   if (id !== undefined) order.id = id;
   if (taskId !== undefined) order.taskId = taskId;
+  if (order.op === "restore") order.restore = restoreTargetOf(v.restore);
   return order;
+}
+
+function restoreTargetOf(v: unknown): RestoreTarget {
+  const problem = snapshotSourceProblem(v) ??
+    (typeof (v as RestoreTarget).initialCluster !== "string" ||
+        (v as RestoreTarget).initialCluster === ""
+      ? "an initialCluster"
+      : typeof (v as RestoreTarget).clusterToken !== "string" ||
+          !/^\S+$/.test((v as RestoreTarget).clusterToken)
+      ? "a clusterToken"
+      : undefined);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot parse maintenance order: "restore" ${
+        JSON.stringify(v)?.slice(0, 200)
+      }: expected ${problem}`,
+    );
+  }
+  const t = v as RestoreTarget;
+  return { ...snapshotSourceOf(t), initialCluster: t.initialCluster, clusterToken: t.clusterToken };
 }
 
 /** Encodes an order as a MESSAGE payload. */

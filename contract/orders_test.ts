@@ -56,3 +56,21 @@ Deno.test("outcomeInStatus() reads a labelled update's data and ignores ordinary
   assert.equal(outcomeInStatus({ ...base, labels }), undefined);
   assert.throws(() => outcomeInStatus({ ...base, data: text("{}"), labels }), /missing fields/);
 });
+
+Deno.test("parseMaintenanceOrder() reads a restore order with its target and names a bad one", () => {
+  const restore = {
+    backupId: "20240102T030405006Z",
+    url: "http://sched:12300/backups/20240102T030405006Z.db",
+    sha256: "ab".repeat(32),
+    initialCluster: "etcd-1=http://a:1,etcd-2=http://b:2",
+    clusterToken: "etcd-restore-1",
+  };
+  const bytes = encodeMaintenanceOrder({ op: "restore", id: "r1", taskId: "t", restore });
+  assert.deepEqual(parseMaintenanceOrder(bytes), { op: "restore", id: "r1", taskId: "t", restore });
+  const bad = new TextEncoder().encode(
+    JSON.stringify({ op: "restore", restore: { ...restore, sha256: "x" } }),
+  );
+  assert.throws(() => parseMaintenanceOrder(bad), /"restore" .*expected a hex sha256/);
+  const none = new TextEncoder().encode(JSON.stringify({ op: "restore" }));
+  assert.throws(() => parseMaintenanceOrder(none), /"restore" undefined: expected an object/);
+});
