@@ -8,7 +8,9 @@
  * TASK_KILLED. An etcd that exits within `launchTimeoutMs` of its launch is restarted with
  * backoff; later exits (or a binary that cannot run) fail the task with etcd's stderr tail.
  * When the task is terminal the executor is {@linkcode EtcdExecutor.finished}.
- * Maintenance orders (framework MESSAGEs) are carried out by maintenance_orders.ts.
+ * Maintenance orders (framework MESSAGEs) are carried out by maintenance_orders.ts. With
+ * TLS (`tls` in the member config) etcd starts once the member's certificate is in place
+ * (member_certificate.ts), which renews it while the task lives.
  *
  * @module
  */
@@ -16,6 +18,8 @@ import { etcdArgv } from "../lib/etcd/argv.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 import type { ExecutorEvent, TaskInfo, TaskStatus } from "../lib/mesos/types.ts";
 import { clientUrl, decodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
+import { messageKind, parseCertificateReply } from "../contract/certificates.ts";
+import { agentIps, MemberCertificate } from "./member_certificate.ts";
 import { describeExit, type EtcdProcess, type ExitStatus } from "./etcd_process.ts";
 import { durationMs, type EtcdTask, type Phase } from "./etcd_task.ts";
 import { defaultListenHost } from "./listen_host.ts";
@@ -63,6 +67,7 @@ export class EtcdExecutor {
   #resolveFinished!: (outcome: ExecutorOutcome) => void;
   #done = false;
   #orders: MaintenanceOrders;
+  #cert: MemberCertificate | undefined;
   /** Resolves once the executor has nothing left to do (after its task's terminal update). */
   readonly finished: Promise<ExecutorOutcome>;
 
@@ -172,7 +177,7 @@ export class EtcdExecutor {
       id,
       info,
       config,
-      clientUrl: clientUrl(config.host, config.clientPort),
+      clientUrl: clientUrl(config.host, config.clientPort, { tls: config.tls === true }),
       phase: "starting",
       windowStart: this.#ports.clock.now(),
       restarts: 0,
@@ -184,7 +189,28 @@ export class EtcdExecutor {
     this.#update(id, "TASK_STARTING", {
       message: `starting etcd member ${config.name} (${config.clusterState})`,
     });
-    this.#start(task);
+    if (config.tls) this.#startWithCertificate(task);
+    else this.#start(task);
+  }
+
+  /** Obtains the member's certificate from the scheduler, then starts etcd. */
+  #startWithCertificate(task: EtcdTask): void {
+    const cert = new MemberCertificate({
+      sendMessage: (data) => this.#ports.sendMessage(data),
+      clock: this.#ports.clock,
+      agentIps: this.#ports.agentIps ?? agentIps,
+      writeFiles: this.#ports.writeTlsFiles,
+      logger: this.#log,
+    }, { dir: `${this.#sandbox}/tls`, taskId: task.id, name: task.config.name });
+    this.#cert = cert;
+    cert.obtain().catch((err) =>
+      this.#fail(task, `Cannot prepare the member's TLS key: ${(err as Error).message}`)
+    );
+    void cert.ready.then(() => {
+      if (task.phase === "starting" && !task.proc && task.restartTimer === undefined) {
+        this.#start(task);
+      }
+    });
   }
 
   #start(task: EtcdTask): void {
@@ -195,6 +221,7 @@ export class EtcdExecutor {
         listenHost: defaultListenHost(task.config.host),
         forceNewCluster: task.forceNewCluster,
         extraArgs: this.#extraArgs,
+        ...(task.config.tls && this.#cert ? { tls: this.#cert.paths } : {}),
       });
       this.#log.info("starting etcd", { task: task.id, args: args.join(" ") });
       proc = this.#ports.spawn(args);
@@ -313,6 +340,16 @@ export class EtcdExecutor {
 
   /** Carries out an order in turn with KILL and SHUTDOWN (see maintenance_orders.ts). */
   #message(data: Uint8Array): void {
+    if (messageKind(data) === "certificate") {
+      try {
+        void this.#cert?.onReply(parseCertificateReply(data)).catch((err) =>
+          this.#log.error("cannot write the member certificate", { err })
+        );
+      } catch (err) {
+        this.#log.warn("ignoring certificate message", { err });
+      }
+      return;
+    }
     const order = this.#orders.parse(data);
     if (order) this.#serial(() => this.#orders.carryOut(order));
   }
@@ -361,6 +398,7 @@ export class EtcdExecutor {
   #finish(code: number, reason: string): void {
     if (this.#done) return;
     this.#done = true;
+    this.#cert?.stop();
     this.#log.info("executor finished", { code, reason });
     this.#resolveFinished({ code, reason });
   }

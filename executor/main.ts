@@ -13,6 +13,8 @@ import { killEtcdsOnExit, spawnEtcd } from "./etcd_process.ts";
 import { EtcdExecutor } from "./executor.ts";
 import { waitForEtcdHealthy } from "./health_wait.ts";
 import { systemClock } from "../lib/clock.ts";
+import { identityFetch } from "../lib/tls/identity_fetch.ts";
+import { tlsPaths } from "../lib/tls/files.ts";
 
 /** Injection points of {@linkcode runExecutor} (tests may pass a logger). */
 export interface RunExecutorOptions {
@@ -111,6 +113,8 @@ export async function runExecutor(
     waitHealthy: (url, signal) =>
       waitForEtcdHealthy(url, {
         signal,
+        // With TLS, /health needs the member's own certificate (see member_certificate.ts).
+        ...(url.startsWith("https:") ? { fetch: identityFetch(tlsPaths(`${sandbox}/tls`)) } : {}),
         onProbe: (p) => log.debug("etcd not healthy yet", { url, detail: p.detail }),
       }),
     clock: systemClock,

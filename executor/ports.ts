@@ -8,6 +8,7 @@
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { TaskStatus } from "../lib/mesos/types.ts";
+import type { TlsMaterial, TlsPaths } from "../lib/tls/files.ts";
 import type { SpawnEtcd } from "./etcd_process.ts";
 
 /** A status update as the executor writes it; the client adds uuid, source and timestamp. */
@@ -35,4 +36,8 @@ export interface ExecutorPorts {
    * cluster that looks healthy: the order is refused instead. Absent: not checked.
    */
   hasWal?(dataDir: string): boolean;
+  /** The agent's IP addresses for the member certificate; default the machine's. */
+  agentIps?(): string[];
+  /** Writes the member's TLS files; default the real files (tests keep them in memory). */
+  writeTlsFiles?(paths: TlsPaths, material: Partial<TlsMaterial>): Promise<void>;
 }

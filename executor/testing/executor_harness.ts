@@ -66,6 +66,8 @@ export function harness(
   const messages: Uint8Array[] = [];
   const procs: FakeProcess[] = [];
   const healthWaits: { url: string; signal: AbortSignal; resolve: (ok: boolean) => void }[] = [];
+  /** The member's TLS files, by path (kept in memory). */
+  const files = new Map<string, string>();
   const executor = new EtcdExecutor({
     sendUpdate: (s) => updates.push(s),
     sendMessage: (d) => messages.push(d),
@@ -82,6 +84,13 @@ export function harness(
       }),
     clock,
     hasWal: () => options.hasWal ?? true,
+    agentIps: () => ["10.0.0.7"],
+    writeTlsFiles: (paths, m) => {
+      if (m.keyPem !== undefined) files.set(paths.keyFile, m.keyPem);
+      if (m.caPem !== undefined) files.set(paths.caFile, m.caPem);
+      if (m.certPem !== undefined) files.set(paths.certFile, m.certPem);
+      return Promise.resolve();
+    },
   }, {
     sandbox: "/sandbox",
     launchTimeoutMs: options.launchTimeoutMs ?? 10_000,
@@ -94,7 +103,7 @@ export function harness(
     healthWaits.at(-1)!.resolve(true);
     await settle();
   };
-  return { clock, updates, messages, procs, healthWaits, executor, states, healthy };
+  return { clock, updates, messages, procs, healthWaits, executor, states, healthy, files };
 }
 
 /** Lets pending promise callbacks run. */
