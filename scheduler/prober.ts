@@ -60,6 +60,8 @@ async function probeOne(
       raftTerm: s.raftTerm,
       leader: s.leader,
       isLearner: s.isLearner,
+      dbSize: s.dbSize,
+      dbSizeInUse: s.dbSizeInUse,
     };
   } catch (e) {
     return { name: target.name, reachable: false, error: errorText(e) };

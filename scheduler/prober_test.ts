@@ -22,6 +22,7 @@ Deno.test("probeMembers() reports a live member, the membership and a good read"
     assert.equal(up?.leader, up?.memberId, "a single member leads itself");
     assert.equal(up?.isLearner, false);
     assert.ok(BigInt(String(up?.raftIndex)) > 0n);
+    assert.ok(up!.dbSize! > 0 && up!.dbSizeInUse! > 0 && up!.dbSizeInUse! <= up!.dbSize!);
     assert.equal(gone?.name, "etcd-2");
     assert.equal(gone?.reachable, false);
     assert.ok(gone?.error);

@@ -5,6 +5,7 @@
  */
 import type { Offer, TaskStatus } from "../../lib/mesos/types.ts";
 import type { OrderOp } from "../../contract/orders.ts";
+import type { RestoreInput } from "./restore_run.ts";
 
 /** One configured etcd member as `memberList` reports it (ids are decimal strings). */
 export interface EtcdMemberView {
@@ -30,6 +31,9 @@ export interface ProbeMemberResult {
   /** The id of the leader this member believes in (`"0"` or empty: none). */
   leader?: string;
   isLearner?: boolean;
+  /** Backend bytes allocated and in use (for maintenance and the admin API; the core ignores them). */
+  dbSize?: number;
+  dbSizeInUse?: number;
   /** Why it was unreachable. */
   error?: string;
 }
@@ -108,4 +112,6 @@ export type Input =
    * (with this `requestId`).
    */
   | { type: "admin"; action: "reseed"; requestId?: number }
-  | OrderOutcomeInput;
+  | OrderOutcomeInput
+  /** Backups known, and restore requests (see restore_run.ts). */
+  | RestoreInput;
