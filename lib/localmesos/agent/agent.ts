@@ -23,6 +23,11 @@ import { MasterLink } from "./master_link.ts";
 import { parseAttributes, parseResources } from "./resource_string.ts";
 import { agentStateJson } from "./state_json.ts";
 import { ExecutorSupervisor, type MasterNotifier } from "./supervisor.ts";
+import type { Resource } from "../../mesos/types.ts";
+import { stringifyResources } from "../resources/format.ts";
+import { applyCheckpointedResources } from "../resources/operations.ts";
+import { normalize } from "../resources/resources.ts";
+import { checkpointResources, recoverCheckpointedResources } from "./checkpointed_resources.ts";
 
 /** Tunables of a {@linkcode LocalAgent}; defaults suit tests and laptops. */
 export interface LocalAgentTuning {
@@ -113,6 +118,10 @@ class Agent implements LocalAgent {
   readonly #pendingExits: [string, string, number][] = [];
   readonly #pids = new Set<number>();
   readonly #startTime: number;
+  /** Dynamic reservations and persistent volumes, as checkpointed under the work dir. */
+  #checkpointed: Resource[] = [];
+  /** Serializes checkpoint writes. */
+  #checkpointing: Promise<void> = Promise.resolve();
   #port: number;
   #server: Deno.HttpServer | undefined;
   #stopping = false;
@@ -140,6 +149,7 @@ class Agent implements LocalAgent {
         ...this.#supervisor.registrationSnapshot(),
         agent_info: json("mesos.v1.AgentInfo", this.#agentInfo(false)),
         agent_url: this.url,
+        checkpointed_resources: this.#checkpointed.map((r) => json("mesos.v1.Resource", r)),
       }),
       onRegistered: (answer) => this.#onRegistered(answer.agent_id),
       pingIntervalMs: t.pingIntervalMs ?? 1_000,
@@ -163,6 +173,7 @@ class Agent implements LocalAgent {
       checkpoint: t.checkpoint ?? true,
       agentPath: Deno.env.get("PATH"),
       onSpawn: (pid) => this.#pids.add(pid),
+      checkpointedResources: () => this.#checkpointed,
     });
   }
 
@@ -184,6 +195,7 @@ class Agent implements LocalAgent {
 
   async start(): Promise<void> {
     await Deno.mkdir(this.#o.workDir, { recursive: true });
+    await this.#recoverResources();
     this.#listen();
     this.#link.start();
   }
@@ -208,6 +220,9 @@ class Agent implements LocalAgent {
     const checkpointing = this.#o.options?.checkpoint ?? true;
     await this.#supervisor.killAll((fw) => !checkpointing || fw.info.checkpoint !== true);
     await this.#server?.shutdown();
+    await this.#checkpointing;
+    // Like a restarted agent process: what it knows of its resources comes from disk.
+    await this.#recoverResources();
     this.#restarting = false;
     this.#listen();
     this.#link.start();
@@ -248,6 +263,7 @@ class Agent implements LocalAgent {
         // re-registration with orders (e.g. shut down a framework it removed), which can
         // arrive before its answer, as Mesos' own messages follow the re-registration.
         reachable: () => !this.#link.partitioned,
+        checkpointResources: (resources) => this.#checkpointResources(resources as Resource[]),
       });
     }
     await req.body?.cancel();
@@ -258,6 +274,31 @@ class Agent implements LocalAgent {
       return new Response(null, { status: 200 });
     }
     return textResponse(404, `No endpoint ${path}`);
+  }
+
+  /** Reads the checkpointed resources (Mesos' agent recovery); refuses incompatible ones. */
+  async #recoverResources(): Promise<void> {
+    const checkpointed = await recoverCheckpointedResources(this.#o.workDir);
+    // Throws "Incompatible agent resources: …" as a real agent refuses to start.
+    applyCheckpointedResources(this.#resources as Resource[], checkpointed);
+    this.#checkpointed = checkpointed;
+    if (checkpointed.length > 0) {
+      this.#log.info("recovered checkpointed resources", {
+        resources: stringifyResources(checkpointed),
+      });
+    }
+  }
+
+  /** Applies the master's view of the checkpointed resources (CheckpointResourcesMessage). */
+  #checkpointResources(resources: Resource[]): Promise<void> {
+    const next = this.#checkpointing.then(async () => {
+      const wanted = normalize(resources);
+      await checkpointResources(this.#o.workDir, this.#checkpointed, wanted);
+      this.#checkpointed = wanted;
+      this.#log.info("checkpointed resources", { resources: stringifyResources(wanted) });
+    });
+    this.#checkpointing = next.catch(() => {});
+    return next;
   }
 
   #agentInfo(withId: boolean): Plain {
@@ -309,6 +350,15 @@ class Agent implements LocalAgent {
     };
   }
 
+  /** The agent's total: its configured resources with the checkpointed ones applied. */
+  #totalResources(): Resource[] {
+    try {
+      return applyCheckpointedResources(this.#resources as Resource[], this.#checkpointed);
+    } catch {
+      return normalize(this.#resources as Resource[]);
+    }
+  }
+
   #stateJson(): string {
     const t = this.#o.options ?? {};
     return agentStateJson({
@@ -317,7 +367,7 @@ class Agent implements LocalAgent {
       port: this.#port,
       hostname: this.#o.hostname ?? this.#ip,
       startTime: this.#startTime,
-      resources: this.#resources,
+      resources: this.#totalResources(),
       attributes: this.#attributes,
       frameworks: this.#supervisor.frameworks(),
       flags: {

@@ -214,7 +214,10 @@ Deno.test("a framework shutdown the master sends while re-admitting the agent is
       answered.push(res.status);
     };
     master.forgetAgents = true;
-    await waitFor("the re-registration", () => master.registrations.length >= 2);
+    await waitFor(
+      "the re-registration and the shutdown's answer",
+      () => master.registrations.length >= 2 && answered.length >= 1,
+    );
     master.forgetAgents = false;
     assert.deepEqual(answered.slice(0, 1), [200]);
     await waitFor(`executor pid ${pid} gone`, () => !processExists(pid), 10_000);

@@ -11,7 +11,15 @@ import { commandOutcome, killGraceMs } from "./command_task.ts";
 import { type ContainerProcess, sandboxPath } from "./container.ts";
 import { formatDuration } from "./executor_env.ts";
 import { launchCommand } from "./launch.ts";
-import { type ExecutorEntry, type FrameworkEntry, hasCapability, type TaskEntry } from "./model.ts";
+import type { Resource } from "../../mesos/types.ts";
+import {
+  containerResources,
+  type ExecutorEntry,
+  type FrameworkEntry,
+  hasCapability,
+  type TaskEntry,
+} from "./model.ts";
+import { updateVolumeLinks } from "./volumes.ts";
 import { asAllocated } from "./resource_string.ts";
 import { agentUpdate, commandUpdate, type SupervisorContext } from "./supervisor_context.ts";
 
@@ -68,6 +76,15 @@ export function startExecutor(
     cacheDir: `${ctx.o.workDir}/fetch_cache`,
     logger: ctx.log,
     extraEnv: taskId !== undefined ? { MESOS_TASK_ID: taskId } : undefined,
+    prepare: (directory) => {
+      entry.volumes = updateVolumeLinks(
+        ctx.o.workDir,
+        directory,
+        [],
+        containerResources(entry) as Resource[],
+        ctx.log,
+      );
+    },
   });
   const done = launched.then((process) => {
     entry.process = process;

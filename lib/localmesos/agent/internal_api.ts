@@ -25,6 +25,8 @@ export interface InternalApiTarget {
   supervisor: ExecutorSupervisor;
   /** False while partitioned: the master's calls are refused. */
   reachable: () => boolean;
+  /** Makes `resources` (mesos.v1.Resource) the agent's checkpointed resources. */
+  checkpointResources: (resources: Plain[]) => Promise<void>;
 }
 
 /** Answers one master -> agent call. */
@@ -75,6 +77,17 @@ export async function handleInternalApi(
           base64ToBytes(str(body, "data"), "data"),
         );
         break;
+      case AGENT_INTERNAL.checkpointResources: {
+        if (!Array.isArray(body.resources)) {
+          throw new TypeError(
+            `Expected an array "resources", got ${JSON.stringify(body.resources)}`,
+          );
+        }
+        await target.checkpointResources(
+          body.resources.map((r: unknown) => message("mesos.v1.Resource", r)),
+        );
+        break;
+      }
       case AGENT_INTERNAL.acknowledge:
         sup.acknowledge(str(body, "framework_id"), str(body, "task_id"), str(body, "uuid"));
         break;

@@ -29,6 +29,8 @@ export interface LaunchSpec {
   logger: Logger;
   /** Extra variables (e.g. MESOS_TASK_ID of a command task), before CommandInfo's. */
   extraEnv?: Record<string, string>;
+  /** Run once the sandbox exists, before the fetch (e.g. to link persistent volumes). */
+  prepare?: (directory: string) => void;
 }
 
 /** A container that could not be started; the message is the reason (fetch or exec). */
@@ -47,6 +49,7 @@ export class LaunchError extends Error {
 export async function launchCommand(spec: LaunchSpec): Promise<ContainerProcess> {
   try {
     await createSandbox(spec.directory);
+    spec.prepare?.(spec.directory);
     await fetchUris(spec.command.uris ?? [], spec.directory, {
       cacheDir: spec.cacheDir,
       logger: spec.logger,

@@ -55,6 +55,8 @@ export interface ExecutorEntry {
   killed?: boolean;
   /** Why the agent is terminating the executor: sets the reason/message of the final statuses. */
   termination?: { reason: string; message: string };
+  /** Persistent volumes linked into the sandbox (see volumes.ts). */
+  volumes?: Plain[];
 }
 
 /** A framework with work on this agent. */
@@ -70,6 +72,12 @@ export interface FrameworkEntry {
 /** True when the framework declared `capability`. */
 export function hasCapability(framework: FrameworkEntry, capability: string): boolean {
   return (framework.info.capabilities ?? []).some((c: Plain) => c.type === capability);
+}
+
+/** The container's resources: the executor's and those of its tasks not yet terminal. */
+export function containerResources(entry: ExecutorEntry): Plain[] {
+  const tasks = [...entry.tasks.values()].filter((t) => !isTerminal(t.state));
+  return [...(entry.info.resources ?? []), ...tasks.flatMap((t) => t.info.resources ?? [])];
 }
 
 /** True when the task's latest state is terminal. */

@@ -1,13 +1,28 @@
 /**
  * The agent's `GET /slave(1)/state`: a minimal document shaped like a real agent's
- * (transcript `agent-state.json`): identity, resources, attributes, a few flags and
- * `frameworks[].executors[]` with their sandbox `directory` and tasks.
+ * (transcript `agent-state.json`): identity, resources (total, reserved by role and
+ * unreserved, as summaries and in full, and what the containers hold), attributes, a few
+ * flags and `frameworks[].executors[]` with their sandbox `directory` and tasks.
  *
  * @module
  */
 import type { Plain } from "../../mesos/plain.ts";
 import { double, type JsonValue, message, writeJson } from "../master/json_writer.ts";
-import type { ExecutorEntry, FrameworkEntry, TaskEntry } from "./model.ts";
+import type { Resource } from "../../mesos/types.ts";
+import { endpointResource } from "../resources/format.ts";
+import {
+  addResources,
+  isUnreserved,
+  normalize,
+  reservationsByRole,
+  unallocate,
+} from "../resources/resources.ts";
+import {
+  containerResources,
+  type ExecutorEntry,
+  type FrameworkEntry,
+  type TaskEntry,
+} from "./model.ts";
 import { formatRanges, resourceSummary } from "./resource_string.ts";
 
 /** What the state document describes besides the frameworks. */
@@ -25,19 +40,63 @@ export interface AgentStateInput {
   frameworks: FrameworkEntry[];
 }
 
+/** The agent capabilities a Mesos 1.12 agent reports (agent-state.json). */
+const CAPABILITIES = [
+  "MULTI_ROLE",
+  "HIERARCHICAL_ROLE",
+  "RESERVATION_REFINEMENT",
+  "RESOURCE_PROVIDER",
+  "RESIZE_VOLUME",
+  "AGENT_OPERATION_FEEDBACK",
+  "AGENT_DRAINING",
+  "TASK_RESOURCE_LIMITS",
+];
+
+/** Summaries of reserved resources by role. */
+function reservedSummary(resources: readonly Resource[]): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [role, list] of reservationsByRole(resources)) out[role] = summary(list);
+  return out;
+}
+
+/** Resources as protobuf JSON in Mesos' "endpoint" format. */
+function full(resources: readonly Resource[]): JsonValue[] {
+  return resources.map((r) => message("mesos.v1.Resource", endpointResource(r)));
+}
+
+/** What the live containers hold (executor resources plus their tasks' not yet terminal). */
+function allocated(frameworks: FrameworkEntry[]): Resource[] {
+  let out: Resource[] = [];
+  for (const fw of frameworks) {
+    for (const entry of fw.executors.values()) {
+      out = addResources(out, unallocate(containerResources(entry) as Resource[]));
+    }
+  }
+  return out;
+}
+
 /** Writes the state document as Mesos-style JSON text. */
 export function agentStateJson(input: AgentStateInput): string {
-  const resources = summary(input.resources);
+  const total = normalize(input.resources as Resource[]);
+  const unreserved = total.filter(isUnreserved);
+  const reservedFull: Record<string, JsonValue> = {};
+  for (const [role, list] of reservationsByRole(total)) reservedFull[role] = full(list);
+  const inUse = allocated(input.frameworks);
   const doc: Record<string, JsonValue | undefined> = {
     version: "1.12.0",
     start_time: double(input.startTime),
     id: input.id ?? "",
     pid: `slave(1)@${input.ip}:${input.port}`,
     hostname: input.hostname,
-    capabilities: ["MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT"],
-    resources,
-    reserved_resources: {},
-    unreserved_resources: resources,
+    capabilities: CAPABILITIES,
+    resources: summary(total),
+    reserved_resources: reservedSummary(total),
+    unreserved_resources: summary(unreserved),
+    reserved_resources_full: reservedFull,
+    unreserved_resources_full: full(unreserved),
+    reserved_resources_allocated: reservedSummary(inUse),
+    unreserved_resources_allocated: summary(inUse.filter(isUnreserved)),
+    resource_providers: [],
     attributes: attributeSummary(input.attributes),
     master_hostname: input.masterHostname,
     flags: input.flags,

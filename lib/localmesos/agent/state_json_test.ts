@@ -81,6 +81,42 @@ Deno.test("agentStateJson() writes frameworks[] byte for byte like agent-state.j
   for (const k of ["id", "pid", "hostname", "resources", "attributes", "start_time"]) {
     assert.deepEqual(doc[k], real[k], k);
   }
+  // The resource fields, byte for byte (capabilities through resource_providers).
+  const resources = (s: string) =>
+    s.slice(s.indexOf('"capabilities":'), s.indexOf('"resource_providers":'));
+  assert.equal(resources(text), resources(captured.trim()));
+});
+
+Deno.test("agentStateJson() shows reservations and volumes in Mesos' endpoint format", () => {
+  const reservation = { type: "DYNAMIC" as const, role: "etcd", principal: "p" };
+  const doc = JSON.parse(agentStateJson({
+    id: AGENT,
+    ip: "127.0.0.1",
+    port: 1,
+    hostname: "h",
+    startTime: 0,
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
+      { name: "disk", type: "SCALAR", scalar: { value: 90 } },
+      { name: "disk", type: "SCALAR", scalar: { value: 10 }, reservations: [reservation] },
+    ],
+    attributes: [],
+    flags: {},
+    frameworks: [],
+  }));
+  assert.deepEqual(doc.reserved_resources, { etcd: { disk: 10, mem: 0, gpus: 0, cpus: 0 } });
+  assert.deepEqual(doc.unreserved_resources, { disk: 90, mem: 0, gpus: 0, cpus: 1 });
+  assert.deepEqual(doc.reserved_resources_full, {
+    etcd: [{
+      name: "disk",
+      type: "SCALAR",
+      scalar: { value: 10 },
+      role: "etcd",
+      reservation: { principal: "p" },
+      reservations: [reservation],
+    }],
+  });
+  assert.deepEqual(doc.unreserved_resources_full.map((r: Plain) => r.role), ["*", "*"]);
 });
 
 Deno.test("agentStateJson() summarises attributes by type", () => {

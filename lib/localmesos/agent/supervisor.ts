@@ -7,7 +7,7 @@
  * @module
  */
 import type { Plain } from "../../mesos/plain.ts";
-import { isTerminal } from "../../mesos/types.ts";
+import { isTerminal, type Resource } from "../../mesos/types.ts";
 import { commandExecutorInfo } from "./command_task.ts";
 import {
   clearRegistrationTimer,
@@ -27,9 +27,11 @@ import {
   taskMessage,
 } from "./model.ts";
 import { StatusUpdateManager } from "./status_updates.ts";
+import { checkpointedKnown, RESOURCES_UNKNOWN_MESSAGE } from "./volumes.ts";
 import {
   agentUpdate,
   recordStatus,
+  refreshVolumes,
   type SupervisorContext,
   type SupervisorOptions,
 } from "./supervisor_context.ts";
@@ -99,13 +101,34 @@ export class ExecutorSupervisor {
       launched: false,
     };
     const taskId = String(task.task_id.value);
-    if (task.executor === undefined) {
+    const execId = task.executor === undefined
+      ? undefined
+      : String(task.executor.executor_id.value);
+    const launchesExecutor = execId === undefined || !fw.executors.has(execId);
+    const needed: Resource[] = [
+      ...(task.resources ?? []),
+      ...(launchesExecutor ? task.executor?.resources ?? [] : []),
+    ];
+    if (!checkpointedKnown(needed, this.#ctx.o.checkpointedResources())) {
+      this.#ctx.log.warn("task uses unknown checkpointed resources", { task_id: taskId });
+      const state = hasCapability(fw, "PARTITION_AWARE") ? "TASK_DROPPED" : "TASK_LOST";
+      agentUpdate(
+        this.#ctx,
+        fw,
+        undefined,
+        taskId,
+        state,
+        "REASON_RESOURCES_UNKNOWN",
+        RESOURCES_UNKNOWN_MESSAGE,
+      );
+      return;
+    }
+    if (execId === undefined) {
       const entry = newExecutor(this.#ctx, fw, commandExecutorInfo(task, fwId), "command");
       entry.tasks.set(taskId, taskEntry);
       startExecutor(this.#ctx, fw, entry, task.command ?? {});
       return;
     }
-    const execId = String(task.executor.executor_id.value);
     let entry = fw.executors.get(execId);
     if (entry && (entry.state === "TERMINATING" || entry.state === "TERMINATED")) {
       const state = hasCapability(fw, "PARTITION_AWARE") ? "TASK_DROPPED" : "TASK_LOST";
@@ -128,6 +151,7 @@ export class ExecutorSupervisor {
       return;
     }
     entry.tasks.set(taskId, taskEntry);
+    refreshVolumes(this.#ctx, entry);
     if (entry.state === "RUNNING") deliverTask(entry, taskEntry);
   }
 

@@ -8,9 +8,10 @@
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log.ts";
 import type { Plain } from "../../mesos/plain.ts";
-import type { TaskState } from "../../mesos/types.ts";
+import { isTerminal, type Resource, type TaskState } from "../../mesos/types.ts";
 import {
   agentStatus,
+  containerResources,
   containerStatus,
   type ExecutorEntry,
   type FrameworkEntry,
@@ -18,6 +19,7 @@ import {
   type TaskEntry,
 } from "./model.ts";
 import type { StatusUpdateManager } from "./status_updates.ts";
+import { updateVolumeLinks } from "./volumes.ts";
 
 /** Where the supervisor reports to the master (see internal_protocol.ts). */
 export interface MasterNotifier {
@@ -48,6 +50,8 @@ export interface SupervisorOptions {
   agentPath?: string;
   /** Told the pid of every process started. */
   onSpawn?: (pid: number) => void;
+  /** The agent's checkpointed resources (dynamic reservations and persistent volumes). */
+  checkpointedResources: () => Resource[];
 }
 
 /** What the supervisor and the lifecycle functions share. */
@@ -121,5 +125,28 @@ export function recordStatus(
   if (task) {
     task.state = status.state;
     task.statuses.push(statusSummary(status));
+    if (isTerminal(status.state) && entry!.kind === "custom") refreshVolumes(ctx, entry!);
+  }
+}
+
+/**
+ * Links the volumes the container's resources hold and unlinks those it no longer holds
+ * (a task that used one ended), as the isolator's `update` does; failures are logged.
+ */
+export function refreshVolumes(ctx: SupervisorContext, entry: ExecutorEntry): void {
+  if (entry.state === "TERMINATED" || entry.volumes === undefined) return;
+  try {
+    entry.volumes = updateVolumeLinks(
+      ctx.o.workDir,
+      entry.directory,
+      (entry.volumes ?? []) as Resource[],
+      containerResources(entry) as Resource[],
+      ctx.log,
+    );
+  } catch (e) {
+    ctx.log.warn("cannot update the container's volumes", {
+      executor_id: entry.id,
+      error: (e as Error).message,
+    });
   }
 }
