@@ -7,6 +7,7 @@
  */
 import type { ArtifactFile } from "./artifact_server.ts";
 import type { Config } from "./config.ts";
+import { etcdMaintenanceArgs } from "./maintenance/maintenance_config.ts";
 import { archiveSuffix, uriBaseName } from "../contract/executor_command.ts";
 
 /** The name a local file is served under: its own name (archives keep their suffix). */
@@ -67,11 +68,15 @@ export function artifactPlan(c: Config): ArtifactPlan {
   };
 }
 
-/** The executor's own flags, passed on from the scheduler's logging flags. */
+/**
+ * The executor's own flags: the scheduler's logging flags passed on, and the etcd flags every
+ * member gets (auto-compaction) as `--etcd-arg`s.
+ */
 export function executorArgs(c: Config): string[] {
   return [
     ...(c.verbosity > 0 ? [`-v=${c.verbosity}`] : []),
     ...(c.logJson ? ["--log-json"] : []),
+    ...etcdMaintenanceArgs(c.maintenance).map((a) => `--etcd-arg=${a}`),
   ];
 }
 

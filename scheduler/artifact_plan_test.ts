@@ -40,11 +40,28 @@ Deno.test("artifactPlan() keeps an etcd archive's name and rejects unusable file
   assert.throws(() => artifactPlan(bad), /--executor-bin "\/x\/my exec"/);
 });
 
+const COMPACTION = [
+  "--etcd-arg=--auto-compaction-mode=periodic",
+  "--etcd-arg=--auto-compaction-retention=1h",
+];
+
 Deno.test("executorArgs() passes verbosity and JSON logging on", () => {
-  assert.deepEqual(executorArgs(parseConfig([ZK], {})), []);
+  assert.deepEqual(executorArgs(parseConfig([ZK], {})), COMPACTION);
   assert.deepEqual(executorArgs(parseConfig([ZK, "-v=2", "--log-json"], {})), [
     "-v=2",
     "--log-json",
+    ...COMPACTION,
+  ]);
+});
+
+Deno.test("executorArgs() gives every etcd the auto-compaction flags", () => {
+  assert.deepEqual(
+    executorArgs(parseConfig([ZK, "--auto-compaction-mode=revision"], {})),
+    ["--etcd-arg=--auto-compaction-mode=revision", "--etcd-arg=--auto-compaction-retention=1000"],
+  );
+  assert.deepEqual(executorArgs(parseConfig([ZK, "--auto-compaction-retention=30m"], {})), [
+    "--etcd-arg=--auto-compaction-mode=periodic",
+    "--etcd-arg=--auto-compaction-retention=30m",
   ]);
 });
 

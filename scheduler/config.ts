@@ -10,6 +10,11 @@ import { SPECS } from "./config_specs.ts";
 import type { CoreOptions, Placement } from "./core/state.ts";
 import { ConfigError, tokenize } from "../lib/flags.ts";
 import { type BackupConfig, defaultBackupConfig, settleBackupConfig } from "./backup_config.ts";
+import {
+  defaultMaintenanceConfig,
+  type MaintenanceConfig,
+  settleMaintenanceConfig,
+} from "./maintenance/maintenance_config.ts";
 
 export { ConfigError } from "../lib/flags.ts";
 
@@ -62,6 +67,8 @@ export interface Config {
   placement: Placement;
   /** Backups and restores (see backup_config.ts). */
   backup: BackupConfig;
+  /** etcd maintenance: defragmentation, auto-compaction (see maintenance/maintenance_config.ts). */
+  maintenance: MaintenanceConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -100,6 +107,7 @@ function defaults(env: Env): Config {
     encoding: "json",
     placement: { kind: "agent" },
     backup: defaultBackupConfig(),
+    maintenance: defaultMaintenanceConfig(),
   };
 }
 
@@ -150,6 +158,7 @@ export function parseConfig(args: readonly string[], env: Env): Config {
   }
   if (!c.singleInstancePerSlave) c.placement = { kind: "any" };
   settleBackupConfig(c.backup);
+  settleMaintenanceConfig(c.maintenance);
   return c;
 }
 
