@@ -11,7 +11,7 @@
  */
 import type { Buffer } from "node:buffer";
 import { ZkError } from "./errors.ts";
-import type { RawCallback, RawClient, RawStat } from "./raw_client.ts";
+import { type RawCallback, type RawClient, type RawStat, zk } from "./raw_client.ts";
 import { type ZkConnectOptions, ZkSession, type ZkState } from "./session.ts";
 import {
   CREATE_MODES,
@@ -80,6 +80,20 @@ export class ZkClient {
     }
     const acl = this.#session.acl;
     return this.#call("create", path, (raw, cb) => raw.create(path, toBuffer(data), acl, m, cb));
+  }
+
+  /**
+   * Creates a persistent node only this session's digest identity may read or change (ACL
+   * `auth` with every permission, nothing for anyone else): for secrets. The session must
+   * have been opened with `auth`, else ZooKeeper refuses the ACL.
+   */
+  createPrivate(path: string, data: Uint8Array | string): Promise<string> {
+    const acl = [new zk.ACL(zk.Permission.ALL, zk.Id.AUTH_IDS)];
+    return this.#call(
+      "create",
+      path,
+      (raw, cb) => raw.create(path, toBuffer(data), acl, CREATE_MODES.persistent, cb),
+    );
   }
 
   /** Creates `path` and any missing parents as persistent nodes; existing ones are kept. */
