@@ -14,6 +14,7 @@ import { offerWaitDeadline, trackOfferWait } from "./offer_wait.ts";
 import { probeTargets } from "./probe_targets.ts";
 import { advanceReconciliation, reconciliationDeadline } from "./reconciliation.ts";
 import { advanceReseed, reseedDeadlines } from "./reseed.ts";
+import { advanceRestore, restoreDeadlines } from "./restore.ts";
 import { configuredMemberId, MAX_ENDED_TASK_IDS, memberPeerUrl, type State } from "./state.ts";
 
 /** Drops records of ended tasks that etcd no longer lists. */
@@ -210,7 +211,7 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
   if (c?.kind === "add" && (c.step === "adding" || c.step === "promoting")) {
     at.push(c.stepAt + o.probeTimeoutMs);
   }
-  at.push(...reseedDeadlines(s));
+  at.push(...reseedDeadlines(s), ...restoreDeadlines(s));
   for (const t of [offerWaitDeadline(s), livenessDeadline(s), reconciliationDeadline(s)]) {
     if (t !== undefined) at.push(t);
   }
@@ -232,6 +233,7 @@ export function afterInput(ctx: Ctx): void {
   forgetFinished(ctx);
   watchChange(ctx);
   advanceReseed(ctx);
+  advanceRestore(ctx);
   let plan = planNext(s, now);
   if (plan.kind === "retire" || plan.kind === "prune" || plan.kind === "adoptLearner") {
     execute(ctx, plan);

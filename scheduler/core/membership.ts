@@ -16,6 +16,7 @@ import {
 } from "./state.ts";
 import { destructiveWait } from "./rate_limit.ts";
 import { describeReseed } from "./reseed.ts";
+import { restoreBlocks } from "./restore.ts";
 import { isTerminal } from "../../lib/mesos/types.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 
@@ -147,6 +148,8 @@ export function planNext(s: State, now: number): Plan {
   if (phase === "reseeding") {
     return { kind: "wait", reason: `reseeding: ${describeReseed(s) ?? "?"}` };
   }
+  const restoring = restoreBlocks(s);
+  if (restoring !== undefined) return { kind: "wait", reason: restoring };
   if (phase === "disconnected") return { kind: "wait", reason: "disconnected from the master" };
   if (phase === "reconciling") return { kind: "wait", reason: "reconciling tasks with the master" };
   if (s.change !== undefined) {

@@ -9,6 +9,7 @@ import { isTerminal, type Offer } from "../../lib/mesos/types.ts";
 import { peerUrl } from "../../contract/member_config.ts";
 import { type Ctx, log, voterEndpoints } from "./context.ts";
 import { buildMemberLaunch } from "./launch_spec.ts";
+import { seedLaunch } from "./restore.ts";
 import { planNext } from "./membership.ts";
 import { noteUnfitOffer, offerFitted } from "./offer_wait.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
@@ -50,6 +51,7 @@ function bootstrapOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
     clusterToken: s.clusterToken,
     learner: false,
   });
+  seedLaunch(ctx, launch);
   ctx.fx.push({ type: "launch", offerId: offer.id.value, agentId: launch.agentId, member: launch });
   s.members.push({
     name,

@@ -51,6 +51,7 @@ export function trackQuorum(ctx: Ctx): void {
 /** Why a reseed may not start now (for any source), or undefined when it may. */
 function blocker(s: State): string | undefined {
   if (s.reseed !== undefined) return `a reseed is already running (${s.reseed.phase})`;
+  if (s.restore?.run !== undefined) return `a restore is running (${s.restore.run.id})`;
   if (!s.connected) return "not connected to the master";
   if (!s.reconciled) return "still reconciling tasks with the master";
   return undefined;

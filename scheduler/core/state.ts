@@ -11,6 +11,7 @@ import type { EtcdMemberView } from "./inputs.ts";
 import type { StrayAnswer } from "./probe_targets.ts";
 import type { Reconciliation } from "./reconciliation.ts";
 import type { NoSurvivor, ReseedRun } from "./reseed_run.ts";
+import type { RestoreState } from "./restore_run.ts";
 
 /** Where members may go relative to each other. */
 export type Placement =
@@ -210,6 +211,8 @@ export interface State {
   endedTaskIds?: string[];
   /** The reseed in progress (see `reseed.ts`). */
   reseed?: ReseedRun;
+  /** Backups known and restores (see `restore.ts`). */
+  restore?: RestoreState;
   /** Since when (probe start) every probe found quorum lost: the reseed window. */
   quorumLostSince?: number;
   /** No member is left to reseed from (cleared when one answers a probe). */

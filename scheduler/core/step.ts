@@ -23,6 +23,7 @@ import { onEtcdResult, onProbe } from "./on_etcd.ts";
 import { onDisconnected, onFailure, onStatus, onSubscribed } from "./on_mesos.ts";
 import { onOrderOutcome } from "./reseed_orders.ts";
 import { onAdminReseed } from "./reseed_trigger.ts";
+import { onBackupsKnown, onRestoreOutcome, onRestoreRequest } from "./restore.ts";
 import type { State } from "./state.ts";
 
 /**
@@ -64,6 +65,13 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       break;
     case "orderOutcome":
       onOrderOutcome(ctx, input);
+      onRestoreOutcome(ctx, input);
+      break;
+    case "backups":
+      onBackupsKnown(ctx, input);
+      break;
+    case "restore":
+      onRestoreRequest(ctx, input);
       break;
     case "tick":
       break;

@@ -6,6 +6,7 @@
  */
 import { offerWaitReason } from "./offer_wait.ts";
 import { describeReseed } from "./reseed.ts";
+import { describeRestore, restoreFailure } from "./restore.ts";
 import { liveMembers, phaseOf, runningMembers, type State } from "./state.ts";
 
 /** The `/stats` document: the original's counters first, then new ones. */
@@ -129,6 +130,14 @@ export function healthOf(s: State): HealthView {
   }
   if (s.noSurvivor !== undefined) {
     return { healthy: false, reason: `no survivor: ${s.noSurvivor.reason}`, phase };
+  }
+  const restoring = describeRestore(s);
+  if (restoring !== undefined && (s.restore?.run !== undefined || !s.health.healthy)) {
+    return { healthy: false, reason: `restoring: ${restoring}`, phase };
+  }
+  const failedRestore = restoreFailure(s);
+  if (failedRestore !== undefined && !s.health.healthy) {
+    return { healthy: false, reason: `${failedRestore}; ${s.health.reason}`, phase };
   }
   if (s.alarm !== undefined) {
     const reason = `STUCK: ${s.alarm.blocker} (${s.health.reason})`;
