@@ -10,6 +10,7 @@ import { SPECS } from "./config_specs.ts";
 import type { CoreOptions, Placement } from "./core/state.ts";
 import { ConfigError, tokenize } from "../lib/flags.ts";
 import { type BackupConfig, defaultBackupConfig, settleBackupConfig } from "./backup_config.ts";
+import { defaultTlsConfig, settleTlsConfig, type TlsConfig } from "./tls/tls_config.ts";
 import {
   defaultMaintenanceConfig,
   type MaintenanceConfig,
@@ -67,6 +68,8 @@ export interface Config {
   placement: Placement;
   /** Backups and restores (see backup_config.ts). */
   backup: BackupConfig;
+  /** Mutual TLS (see `tls/tls_config.ts`). */
+  tls: TlsConfig;
   /** etcd maintenance: defragmentation, auto-compaction (see maintenance/maintenance_config.ts). */
   maintenance: MaintenanceConfig;
 }
@@ -107,6 +110,7 @@ function defaults(env: Env): Config {
     encoding: "json",
     placement: { kind: "agent" },
     backup: defaultBackupConfig(),
+    tls: defaultTlsConfig(),
     maintenance: defaultMaintenanceConfig(),
   };
 }
@@ -158,6 +162,7 @@ export function parseConfig(args: readonly string[], env: Env): Config {
   }
   if (!c.singleInstancePerSlave) c.placement = { kind: "any" };
   settleBackupConfig(c.backup);
+  settleTlsConfig(c.tls);
   settleMaintenanceConfig(c.maintenance);
   return c;
 }

@@ -7,6 +7,7 @@
 import { parseZkUrl } from "../lib/zk/url.ts";
 import type { Config } from "./config.ts";
 import { backupFlagSpecs } from "./backup_config.ts";
+import { tlsFlagSpecs } from "./tls/tls_config.ts";
 import { maintenanceFlagSpecs } from "./maintenance/maintenance_config.ts";
 import type { Placement } from "./core/state.ts";
 import {
@@ -328,4 +329,5 @@ export const SPECS: Spec[] = [
   },
   ...backupFlagSpecs<Config>(),
   ...maintenanceFlagSpecs<Config>(),
+  ...tlsFlagSpecs<Config>(),
 ];
