@@ -8,6 +8,7 @@
 import type { SchedulerEvent } from "../lib/mesos/types.ts";
 import type { Input } from "./core/inputs.ts";
 import { outcomeFromMessage, outcomeFromStatus } from "./order_outcomes.ts";
+import { messageKind } from "../contract/certificates.ts";
 
 /** What one event means: inputs for the core, and what could not be read (for the log). */
 export interface EventInputs {
@@ -16,6 +17,11 @@ export interface EventInputs {
   unreadable?: { what: string; error: unknown; fields: Record<string, unknown> };
   /** The master said something worth logging that is no input (ERROR). */
   error?: string;
+  /**
+   * An executor asks for its member's TLS certificate (a `csr` MESSAGE): no core input, the
+   * shell hands it to the certificate signer with who sent it.
+   */
+  certificateRequest?: { agentId: string; executorId: string; data: Uint8Array };
 }
 
 type Handler = (event: SchedulerEvent) => EventInputs;
@@ -57,6 +63,16 @@ export const EVENT_INPUTS: Record<SchedulerEvent["type"], Handler> = {
   MESSAGE: (e) => {
     if (!e.message) return { inputs: [] };
     const m = e.message;
+    if (messageKind(m.data) === "csr") {
+      return {
+        inputs: [],
+        certificateRequest: {
+          agentId: m.agent_id.value,
+          executorId: m.executor_id.value,
+          data: m.data,
+        },
+      };
+    }
     return withOutcome(
       [],
       "executor message is not an order outcome",

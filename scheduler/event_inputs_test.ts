@@ -94,3 +94,14 @@ Deno.test("inputsOfEvent(): ERROR carries the master's message for the log", () 
     "Framework failed over",
   );
 });
+
+Deno.test("a csr MESSAGE is no core input but a certificate request with its sender", () => {
+  const data = new TextEncoder().encode(JSON.stringify({ kind: "csr", id: "c", taskId: "t" }));
+  const meaning = inputsOfEvent({
+    type: "MESSAGE",
+    message: { agent_id: { value: "a1" }, executor_id: { value: "e1" }, data },
+  });
+  assert.deepEqual(meaning.inputs, []);
+  assert.equal(meaning.unreadable, undefined);
+  assert.deepEqual(meaning.certificateRequest, { agentId: "a1", executorId: "e1", data });
+});

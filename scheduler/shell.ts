@@ -33,6 +33,7 @@ import type { ObservedStep } from "./admin/history.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
 import { inputsOfEvent } from "./event_inputs.ts";
+import { withTls } from "./tls/scheme.ts";
 
 /** The part of the scheduler client the shell uses. */
 export interface ShellClient extends AsyncIterable<SchedulerNotice> {
@@ -65,6 +66,12 @@ export interface SchedulerShellOptions {
   probeTimeoutMs?: number;
   /** A `tick` at least this often, whatever timers the core armed; default 5000 ms. */
   tickMs?: number;
+  /** Mutual TLS: members are launched with `https://` URLs and `tls` (see tls/scheme.ts). */
+  tls?: boolean;
+  /** Called with each executor's certificate request (a `csr` MESSAGE) and its sender. */
+  onCertificateRequest?: (
+    request: { agentId: string; executorId: string; data: Uint8Array },
+  ) => void;
 }
 
 /** A running shell. */
@@ -133,7 +140,10 @@ class Shell implements SchedulerShell {
       etcd: options.etcd,
       feed: (input) => this.push(input),
       taskInfo: (member) =>
-        buildTaskInfo(member, { ...options.executor, frameworkId: this.#state.frameworkId }),
+        buildTaskInfo(options.tls ? withTls(member) : member, {
+          ...options.executor,
+          frameworkId: this.#state.frameworkId,
+        }),
       persistFrameworkId: options.persistFrameworkId,
       armTimer: (at) => this.#arm(at),
       adminReply: (requestId, decision) => this.#answer(requestId, decision),
@@ -236,6 +246,15 @@ class Shell implements SchedulerShell {
     }
     if (meaning.error !== undefined) {
       this.#log.error("master sent ERROR", { message: meaning.error });
+    }
+    if (meaning.certificateRequest !== undefined) {
+      if (this.#opts.onCertificateRequest) {
+        this.#opts.onCertificateRequest(meaning.certificateRequest);
+      } else {
+        this.#log.warn("certificate request ignored: the scheduler runs without --tls", {
+          executor: meaning.certificateRequest.executorId,
+        });
+      }
     }
   }
 
