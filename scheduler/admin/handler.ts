@@ -10,9 +10,14 @@
 | `/history` | GET | JSON: every reseed (ranking, orders, seeds, kills) and the last kills with their reasons |
  * | `/metrics` | GET | Prometheus text |
  * | `/` | GET | status page |
- * | `/reseed` | POST | 202 `reseeding: <decision>` / 409 `reseed refused: <reason>` (Bearer token; 401 without/wrong, 403 if none set; 503 on a standby) |
+ * | `/reseed` | POST | 202 `reseeding: <decision>` / 409 `reseed refused: <reason>` (token; 503 on a standby) |
+ * | `/ca.pem` | GET | the framework's CA certificate (public; 404 without `--tls`) |
+ * | `/certificates` | POST | a client certificate (PEM) for the CSR (PEM) in the body: clientAuth only, `?days=N` at most 30 (token) |
+ * | `/certificates/proxy` | POST | the same for the proxy: serverAuth and clientAuth with the names its CSR asks for (token) |
  *
- * Wrong method → 405 with `Allow`; unknown path → 404; a body over the limit → 413.
+ * Every method but GET and HEAD mutates and needs the Bearer token (compared in constant
+ * time): 401 without or with a wrong one, 403 when none is set. Wrong method → 405 with
+ * `Allow`; unknown path → 404; a body over the limit → 413.
  *
  * @module
  */
@@ -45,13 +50,34 @@ export interface AdminDeps {
    * to `/stats` and `/metrics`. Absent: `/history` is empty and `/stats` has the core's only.
    */
   history?: { view(): HistoryView; counters(): HistoryCounters };
-  /** The token `POST /reseed` requires; when unset, reseeding over HTTP is disabled (403). */
+  /** The token every POST requires; when unset, they are disabled (403). */
   token?: string;
+  /** The framework's CA and what it signs on request; absent without `--tls`. */
+  tls?: AdminTls;
   /** Shown on the status page; default `etcd`. */
   frameworkName?: string;
   /** Largest accepted request body in bytes; default 4096. */
   maxBodyBytes?: number;
   logger?: Logger;
+}
+
+/** What the admin API offers under `--tls`. */
+export interface AdminTls {
+  /** The CA certificate (PEM). */
+  caPem(): string;
+  /**
+   * Signs the CSR (PEM): a client certificate, or the proxy's.
+   *
+   * @throws {TypeError} saying what is wrong with the CSR (answered 400).
+   */
+  sign(request: {
+    kind: "client" | "proxy";
+    csr: string;
+    validityMs?: number;
+    requester: string;
+  }): Promise<{ pem: string }>;
+  /** The certificates signed, for `/history`. */
+  events(): unknown[];
 }
 
 /** The core's decision on a reseed request. */
@@ -101,7 +127,10 @@ async function readCapped(req: Request, limit: number): Promise<Uint8Array | und
   return out;
 }
 
-type Route = { methods: string[]; handle: (req: Request) => Response | Promise<Response> };
+type Route = {
+  methods: string[];
+  handle: (req: Request, body: Uint8Array) => Response | Promise<Response>;
+};
 
 /** Builds the admin request handler. */
 export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<Response> {
@@ -110,20 +139,48 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
   const page = statusPage(deps.frameworkName ?? "etcd");
   const GET = ["GET", "HEAD"];
 
-  const reseed = async (req: Request): Promise<Response> => {
+  /** Every mutating request: the token, compared in constant time; `undefined` when allowed. */
+  const refused = (req: Request, path: string): Response | undefined => {
     if (deps.token === undefined || deps.token === "") {
       return text(
-        "reseed disabled: start the scheduler with --admin-token or --admin-token-file",
+        `${req.method} ${path} disabled: start the scheduler with --admin-token or --admin-token-file`,
         403,
       );
     }
     const presented = bearerToken(req);
     if (presented === undefined || !tokensEqual(presented, deps.token)) {
-      log.warn("admin: reseed refused", {
+      log.warn(`admin: ${req.method} ${path} refused`, {
         reason: presented === undefined ? "no token" : "wrong token",
       });
       return text("unauthorized", 401, { "www-authenticate": 'Bearer realm="etcd-mesos"' });
     }
+    return undefined;
+  };
+
+  const sign = (kind: "client" | "proxy") => async (req: Request, body: Uint8Array) => {
+    const tls = deps.tls;
+    if (tls === undefined) return text("no certificates: the scheduler runs without --tls", 404);
+    const days = new URL(req.url).searchParams.get("days");
+    if (days !== null && !/^[0-9]+$/.test(days)) {
+      return text(`Cannot use days ${JSON.stringify(days)}: expected a whole number 1..30`, 400);
+    }
+    try {
+      const signed = await tls.sign({
+        kind,
+        csr: new TextDecoder().decode(body),
+        ...(days !== null ? { validityMs: Number(days) * 86_400_000 } : {}),
+        requester: `admin API (${kind})`,
+      });
+      return new Response(signed.pem, {
+        headers: { "content-type": "application/x-pem-file", "cache-control": "no-store" },
+      });
+    } catch (error) {
+      if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+      return text(error.message, 400);
+    }
+  };
+
+  const reseed = async (): Promise<Response> => {
     const standby = deps.standby?.();
     if (standby !== undefined) return text(`standby: ${standby}; ask the leader`, 503);
     log.warn("admin: reseed requested");
@@ -161,7 +218,11 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     "/membership": { methods: GET, handle: () => json(deps.members()) },
     "/history": {
       methods: GET,
-      handle: () => json(deps.history?.view() ?? { reseeds: [], kills: [] }),
+      handle: () =>
+        json({
+          ...(deps.history?.view() ?? { reseeds: [], kills: [] }),
+          ...(deps.tls ? { certificates: deps.tls.events() } : {}),
+        }),
     },
     "/metrics": {
       methods: GET,
@@ -178,6 +239,17 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
         }),
     },
     "/reseed": { methods: ["POST"], handle: reseed },
+    "/ca.pem": {
+      methods: GET,
+      handle: () =>
+        deps.tls
+          ? new Response(deps.tls.caPem(), {
+            headers: { "content-type": "application/x-pem-file" },
+          })
+          : text("no CA: the scheduler runs without --tls", 404),
+    },
+    "/certificates": { methods: ["POST"], handle: sign("client") },
+    "/certificates/proxy": { methods: ["POST"], handle: sign("proxy") },
   };
 
   return async (req: Request): Promise<Response> => {
@@ -194,11 +266,16 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
       });
     }
     const declared = Number(req.headers.get("content-length") ?? "0");
-    if (declared > limit || (await readCapped(req, limit)) === undefined) {
+    const body = declared > limit ? undefined : await readCapped(req, limit);
+    if (body === undefined) {
       await req.body?.cancel().catch(() => {});
       return text(`request body over ${limit} bytes`, 413);
     }
-    const res = await route.handle(req);
+    if (!GET.includes(req.method)) {
+      const no = refused(req, path);
+      if (no !== undefined) return no;
+    }
+    const res = await route.handle(req, body);
     return req.method === "HEAD"
       ? new Response(null, { status: res.status, headers: res.headers })
       : res;
