@@ -17,7 +17,13 @@
 import { etcdArgv } from "../lib/etcd/argv.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 import type { ExecutorEvent, TaskInfo, TaskStatus } from "../lib/mesos/types.ts";
-import { clientUrl, decodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
+import {
+  clientUrl,
+  decodeMemberConfig,
+  type MemberConfig,
+  parseInitialCluster,
+} from "../contract/member_config.ts";
+import type { SnapshotSource } from "../contract/snapshot_source.ts";
 import { messageKind, parseCertificateReply } from "../contract/certificates.ts";
 import { agentIps, MemberCertificate } from "./member_certificate.ts";
 import { describeExit, type EtcdProcess, type ExitStatus } from "./etcd_process.ts";
@@ -92,6 +98,7 @@ export class EtcdExecutor {
       graceFor: (task) => this.#graceFor(task),
       start: (task) => this.#start(task),
       update: (taskId, state, extra) => this.#update(taskId, state, extra),
+      restore: (task, target) => this.#restore(task, target, target),
     });
   }
 
@@ -189,8 +196,57 @@ export class EtcdExecutor {
     this.#update(id, "TASK_STARTING", {
       message: `starting etcd member ${config.name} (${config.clusterState})`,
     });
+    const seed = config.restore;
+    if (seed !== undefined && this.#ports.hasWal?.(this.#dataDir) !== true) {
+      // A member seeded from a backup restores it before etcd first starts.
+      this.#serial(async () => {
+        try {
+          await this.#restore(task, seed, config);
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          return this.#fail(task, `Cannot restore backup ${seed.backupId}: ${why}`);
+        }
+        if (task.phase !== "starting") return;
+        if (config.tls) this.#startWithCertificate(task);
+        else this.#start(task);
+      });
+      return;
+    }
     if (config.tls) this.#startWithCertificate(task);
     else this.#start(task);
+  }
+
+  /** Restores `source` into the data dir as this member of `cluster`'s initial cluster. */
+  async #restore(
+    task: EtcdTask,
+    source: SnapshotSource,
+    cluster: { initialCluster: string; clusterToken: string },
+  ): Promise<void> {
+    const restore = this.#ports.restoreSnapshot;
+    if (restore === undefined) throw new Error("this executor cannot restore snapshots");
+    const self = parseInitialCluster(cluster.initialCluster).find((e) =>
+      e.name === task.config.name
+    );
+    if (self === undefined) {
+      throw new Error(
+        `${task.config.name} is not in the restored cluster ${cluster.initialCluster}`,
+      );
+    }
+    this.#log.warn("restoring a backup into the data dir", {
+      task: task.id,
+      backup: source.backupId,
+      initialCluster: cluster.initialCluster,
+    });
+    await restore({
+      source: { backupId: source.backupId, url: source.url, sha256: source.sha256 },
+      dataDir: this.#dataDir,
+      member: {
+        name: task.config.name,
+        peerUrl: self.peerUrl,
+        initialCluster: cluster.initialCluster,
+        clusterToken: cluster.clusterToken,
+      },
+    });
   }
 
   /** Obtains the member's certificate from the scheduler, then starts etcd. */

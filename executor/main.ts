@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { restoreSnapshotInto } from "./snapshot_restore.ts";
+import { findEtcdctl } from "../lib/backup/etcdctl.ts";
 import { walPresent } from "./wal.ts";
 import { createLogger, levelFromVerbosity, type Logger } from "../lib/log.ts";
 import { createExecutorClient, type ExecutorClient } from "../lib/mesos/executor_client.ts";
@@ -120,6 +122,12 @@ export async function runExecutor(
     clock: systemClock,
     logger: log,
     hasWal: walPresent,
+    restoreSnapshot: (job) =>
+      restoreSnapshotInto(job, {
+        workDir: sandbox,
+        etcdctl: findEtcdctl(env.ETCDCTL_BIN, etcdBin),
+        logger: log,
+      }),
   }, {
     sandbox,
     launchTimeoutMs: config.launchTimeoutMs,

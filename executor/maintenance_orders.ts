@@ -20,6 +20,7 @@ import {
   type MaintenanceOutcome,
   parseMaintenanceOrder,
 } from "../contract/orders.ts";
+import type { RestoreTarget } from "../contract/snapshot_source.ts";
 import type { ExitStatus } from "./etcd_process.ts";
 import type { EtcdTask } from "./etcd_task.ts";
 import type { ExecutorPorts, StatusReport } from "./ports.ts";
@@ -42,6 +43,8 @@ export interface OrderHost {
   start(task: EtcdTask): void;
   /** Sends a status update of the task. */
   update(taskId: string, state: TaskStatus["state"], extra?: Partial<StatusReport>): void;
+  /** Replaces the task's data dir with the snapshot of `target` (a `restore` order). */
+  restore(task: EtcdTask, target: RestoreTarget): Promise<void>;
 }
 
 /** How an order ended: reported by {@linkcode MaintenanceOrders.report}. */
@@ -118,6 +121,17 @@ export class MaintenanceOrders {
     host.log.info("maintenance order", { task: task.id, op: order.op, id: order.id });
     host.quiesce(task);
     await host.stopProc(task, host.graceFor(task));
+    if (order.op === "restore") {
+      try {
+        await host.restore(task, order.restore!);
+      } catch (err) {
+        task.phase = "stopped";
+        host.log.error("restore failed; etcd stays stopped", { task: task.id, err });
+        const message = `restore failed: ${err instanceof Error ? err.message : err}`;
+        this.report(task, { order, ok: false, etcd: "stopped", message });
+        return;
+      }
+    }
     if (order.op === "stop") {
       task.phase = "stopped";
       this.report(task, {

@@ -10,6 +10,7 @@ import type { Logger } from "../lib/log.ts";
 import type { TaskStatus } from "../lib/mesos/types.ts";
 import type { TlsMaterial, TlsPaths } from "../lib/tls/files.ts";
 import type { SpawnEtcd } from "./etcd_process.ts";
+import type { SnapshotRestoreJob } from "./snapshot_restore.ts";
 
 /** A status update as the executor writes it; the client adds uuid, source and timestamp. */
 export type StatusReport =
@@ -36,6 +37,11 @@ export interface ExecutorPorts {
    * cluster that looks healthy: the order is refused instead. Absent: not checked.
    */
   hasWal?(dataDir: string): boolean;
+  /**
+   * Replaces the data dir with a backup's snapshot (snapshot_restore.ts): for a `restore`
+   * order, and for a member seeded from a backup. Absent: restores are refused.
+   */
+  restoreSnapshot?(job: SnapshotRestoreJob): Promise<void>;
   /** The agent's IP addresses for the member certificate; default the machine's. */
   agentIps?(): string[];
   /** Writes the member's TLS files; default the real files (tests keep them in memory). */

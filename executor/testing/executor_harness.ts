@@ -11,6 +11,7 @@ import { encodeMaintenanceOrder } from "../../contract/orders.ts";
 import type { EtcdProcess, ExitStatus } from "../etcd_process.ts";
 import { EtcdExecutor } from "../executor.ts";
 import type { StatusReport } from "../ports.ts";
+import type { SnapshotRestoreJob } from "../snapshot_restore.ts";
 
 /** The member config of the task the harness launches. */
 export const config: MemberConfig = {
@@ -59,7 +60,13 @@ export class FakeProcess implements EtcdProcess {
 
 /** An executor over fakes, with what it sent and did. */
 export function harness(
-  options: { launchTimeoutMs?: number; spawnError?: Error; hasWal?: boolean } = {},
+  options: {
+    launchTimeoutMs?: number;
+    spawnError?: Error;
+    hasWal?: boolean;
+    /** The restore port (absent: the executor refuses restores). */
+    restoreSnapshot?: (job: SnapshotRestoreJob) => Promise<void>;
+  } = {},
 ) {
   const clock = new FakeClock(1_000_000);
   const updates: StatusReport[] = [];
@@ -84,6 +91,7 @@ export function harness(
       }),
     clock,
     hasWal: () => options.hasWal ?? true,
+    restoreSnapshot: options.restoreSnapshot,
     agentIps: () => ["10.0.0.7"],
     writeTlsFiles: (paths, m) => {
       if (m.keyPem !== undefined) files.set(paths.keyFile, m.keyPem);
