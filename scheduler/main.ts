@@ -37,6 +37,9 @@ import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
 import { describeEnding } from "./ending.ts";
 import { lead } from "./leadership.ts";
 import { type Preflight, preflight } from "./preflight.ts";
+import { type SchedulerTls, setupTls } from "./tls/tls_setup.ts";
+import { tlsSchemeAdmin } from "./tls/scheme.ts";
+import { ZkConnectError } from "../lib/zk/errors.ts";
 
 /** Injection points of {@linkcode runScheduler}. */
 export interface RunSchedulerOptions {
@@ -133,10 +136,14 @@ async function wire(
   };
   const idle = initialState(coreOptionsOf(c));
   const history = new SchedulerHistory();
+  const tls = c.tls.enabled ? await tlsOf(c, address, log, stop) : undefined;
+  if (c.tls.enabled && tls === undefined) return 0; // stopped while waiting for ZooKeeper
+  if (tls) cleanup.push(() => tls.stop());
   const admin = Deno.serve(
     {
       hostname: c.adminAddress,
       port: c.adminPort,
+      ...(tls?.adminServe ?? {}),
       onListen: ({ hostname, port }) => log.info("admin API listening", { hostname, port }),
     },
     createAdminHandler({
@@ -150,6 +157,7 @@ async function wire(
         current.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
       history,
+      ...(tls ? { tls: tls.admin } : {}),
       token: pre.adminToken,
       frameworkName: c.frameworkName,
       logger: log,
@@ -179,7 +187,12 @@ async function wire(
     cleanup.push(() => artifacts!.close());
   }
   const uris = pre.plan.uris((name) => artifacts!.url(name));
-  const etcd = createEtcdAdminClient({ endpoints: [], logger: log.child({ component: "etcd" }) });
+  const etcdClient = createEtcdAdminClient({
+    endpoints: [],
+    logger: log.child({ component: "etcd" }),
+    ...(tls ? { tls: () => tls.client.current() } : {}),
+  });
+  const etcd = tls ? tlsSchemeAdmin(etcdClient) : etcdClient;
   cleanup.push(() => etcd.close());
   const detector = createMasterDetector(c.master, { logger: log });
   cleanup.push(() => detector.close());
@@ -208,6 +221,13 @@ async function wire(
     newFramework: frameworkId === undefined,
     onStep: (step) => history.observe(step),
     logger: log,
+    ...(tls
+      ? {
+        tls: true,
+        onCertificateRequest: (request) =>
+          void tls.answer(request, shell.state.members, (call) => client.call(call)),
+      }
+      : {}),
   });
   current.shell = shell;
   cleanup.push(() => shell.stop());
@@ -236,6 +256,28 @@ async function wire(
     if (ending === undefined) throw error;
     log.error(ending.message, ending.fields);
     return 1;
+  }
+}
+
+/**
+ * The scheduler's TLS under `--tls`, waiting while ZooKeeper (where the CA is kept) cannot
+ * be reached; `undefined` when `stop` aborts meanwhile.
+ */
+async function tlsOf(
+  c: Config,
+  address: string,
+  log: Logger,
+  stop: AbortSignal,
+): Promise<SchedulerTls | undefined> {
+  for (;;) {
+    try {
+      return await setupTls(c, { address, logger: log });
+    } catch (error) {
+      if (!(error instanceof ZkConnectError) || error.reason === "auth_failed") throw error;
+      log.warn("waiting for ZooKeeper to load the framework's CA", { error });
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    if (stop.aborted) return undefined;
   }
 }
 

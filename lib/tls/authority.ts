@@ -55,11 +55,17 @@ export class CertificateAuthority {
   readonly #keys: CryptoKeyPair;
   /** The CA certificate as PEM (public). */
   readonly certificatePem: string;
+  /**
+   * What holders of its certificates should trust: this CA's certificate, then any other CA
+   * certificates given with it to {@linkcode CertificateAuthority.load} (during a rotation).
+   */
+  readonly trustPem: string;
 
-  private constructor(cert: x509.X509Certificate, keys: CryptoKeyPair) {
+  private constructor(cert: x509.X509Certificate, keys: CryptoKeyPair, others: string[] = []) {
     this.#cert = cert;
     this.#keys = keys;
     this.certificatePem = cert.toString("pem") + "\n";
+    this.trustPem = [this.certificatePem, ...others].join("");
   }
 
   /**
@@ -98,7 +104,8 @@ export class CertificateAuthority {
   }
 
   /**
-   * Loads a CA from its PEM certificate and PKCS#8 PEM ECDSA P-256 private key.
+   * Loads a CA from its PEM certificate and PKCS#8 PEM ECDSA P-256 private key. Further
+   * certificates after the first are trusted too (see {@linkcode trustPem}), not used to sign.
    *
    * @throws {TypeError} naming `what` when either is unreadable, the certificate is no CA, or
    * the key does not belong to it.
@@ -109,8 +116,14 @@ export class CertificateAuthority {
     what = "the CA",
   ): Promise<CertificateAuthority> {
     let cert: x509.X509Certificate;
+    let others: string[];
     try {
-      cert = new x509.X509Certificate(certificatePem);
+      const all = x509.PemConverter.decodeWithHeaders(certificatePem)
+        .filter((p) => p.type === "CERTIFICATE")
+        .map((p) => new x509.X509Certificate(p.rawData));
+      if (all.length === 0) throw new Error("no PEM CERTIFICATE found");
+      cert = all[0]!;
+      others = all.slice(1).map((c) => c.toString("pem") + "\n");
     } catch (err) {
       throw new TypeError(`Cannot read ${what} certificate: ${(err as Error).message}`);
     }
@@ -125,7 +138,11 @@ export class CertificateAuthority {
     if (!await crypto.subtle.verify(EC_P256, certKey, sig, probe)) {
       throw new TypeError(`Cannot use ${what}: the key does not belong to ${cert.subject}`);
     }
-    return new CertificateAuthority(cert, { privateKey: keys.privateKey, publicKey: certKey });
+    return new CertificateAuthority(
+      cert,
+      { privateKey: keys.privateKey, publicKey: certKey },
+      others,
+    );
   }
 
   /** The CA's subject, e.g. `CN=etcd-mesos etcd CA`. */

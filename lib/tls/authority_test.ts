@@ -112,3 +112,15 @@ Deno.test("renewalTime() is two thirds into the validity", () => {
     1000 + 31 * DAY * 2 / 3,
   );
 });
+
+Deno.test("CertificateAuthority.load() signs with the first certificate and trusts them all", async () => {
+  const next = await CertificateAuthority.generate("next CA", { now: NOW, validityMs: DAY });
+  const old = await CertificateAuthority.generate("old CA", { now: NOW, validityMs: DAY });
+  const ca = await CertificateAuthority.load(
+    next.certificatePem + old.certificatePem,
+    await next.privateKeyPem(),
+  );
+  assert.equal(ca.subject, "CN=next CA");
+  assert.equal(ca.trustPem, next.certificatePem + old.certificatePem);
+  assert.equal(ca.certificatePem, next.certificatePem);
+});

@@ -46,8 +46,8 @@ export class CertificateEvents {
       subject: event.subject,
       serial: event.serial,
       notAfter: new Date(event.notAfter).toISOString(),
-      requester: event.requester,
-      names: event.names?.join(","),
+      ...(event.requester !== undefined ? { requester: event.requester } : {}),
+      ...(event.names !== undefined ? { names: event.names.join(",") } : {}),
     });
   }
 

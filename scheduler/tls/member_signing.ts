@@ -114,7 +114,7 @@ export class MemberSigner {
         ...base,
         ok: true,
         certificate: signed.pem,
-        ca: this.#o.ca.certificatePem,
+        ca: this.#o.ca.trustPem,
         message: "signed",
       };
     } catch (err) {

@@ -76,7 +76,7 @@ export class OwnIdentity {
       now,
     });
     this.#current = {
-      caPem: o.ca.certificatePem,
+      caPem: o.ca.trustPem,
       certPem: signed.pem,
       keyPem: await privateKeyPem(keys.privateKey),
     };
