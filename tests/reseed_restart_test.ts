@@ -1,8 +1,8 @@
 /**
  * End to end: the scheduler is killed (SIGKILL) in the middle of a reseed and restarted; the
  * restarted scheduler, which keeps no reseed state, completes the recovery. Real ZooKeeper
- * (the framework id is persisted there), two local masters, 3 agents, the executor artifact
- * (via the chaos environment, whose scheduler runs with `--reseed-timeout=5s`).
+ * (the framework id is persisted there), two local masters, 3 agents, the executor artifact,
+ * `--reseed-timeout=5s`.
  *
  * A 3-member cluster loses 2 members: one executor is killed, another member's etcd is frozen
  * with SIGSTOP. The first scheduler starts the reseed and is killed as soon as it has sent the
@@ -11,76 +11,67 @@
  * stopped), runs its own reseed from the survivor and regrows to 3. A key acknowledged by the
  * survivor before the loss is intact.
  *
+ * The frozen etcd ignores the fence's SIGTERM, so its executor confirms the fence only after
+ * its kill grace period (10 s): the first scheduler, killed as soon as `/history` shows the
+ * fence order, cannot have ordered the seed yet.
+ *
  * @module
  */
 import assert from "node:assert/strict";
-import { createLogger } from "../lib/log.ts";
-import { startChaosEnvironment } from "../scripts/chaos/environment.ts";
-import { endpointsOf, etcdPids, readKey, stepTimer, until, writeKey } from "./scheduler_harness.ts";
+import { endpointsOf, readKey, writeKey } from "./testing/etcd.ts";
+import { withWorld } from "./testing/world.ts";
 
 const KEY = "reseed-restart/key";
 
-Deno.test("scheduler killed while fencing and restarted → the restarted scheduler reseeds and regrows, key intact", async () => {
-  const log = createLogger({ level: "info", fields: { test: "reseed-restart" } });
-  const mark = stepTimer(log);
-  const env = await startChaosEnvironment({ members: 3, agents: 3, logger: log });
-  let stopped: { schedulerExit: number; left: number[] } | undefined;
-  try {
-    const members = await env.admin.waitHealthy(3, 90_000);
-    mark("3 members healthy");
+Deno.test("scheduler killed while fencing and restarted → the restarted scheduler reseeds and regrows, key intact", () =>
+  withWorld({
+    name: "reseed-restart",
+    zookeeper: true,
+    masters: 2,
+    agents: 3,
+    schedulerFlags: ["--reseed-timeout=5s"],
+    masterOptions: { agentReregisterTimeoutMs: 10_000 },
+  }, async (world) => {
+    const first = world.scheduler;
+    const members = await first.admin.waitHealthy(3, 90_000);
+    world.mark("3 members healthy");
     await writeKey(endpointsOf(members), KEY, "kept");
     const survivor = members.find((m) => !m.leader) ?? members[0]!;
     const [dead, hung] = members.filter((m) => m !== survivor);
     assert.ok(dead && hung);
     assert.equal(await readKey(endpointsOf([survivor]), KEY), "kept");
-    mark(`key acknowledged by the survivor ${survivor.name}`);
+    world.mark(`key acknowledged by the survivor ${survivor.name}`);
 
-    const [pid] = await etcdPids(env.work, hung.clientPort);
-    assert.ok(pid, `${hung.name}'s etcd process`);
-    Deno.kill(pid, "SIGSTOP");
-    const agent = env.agents.find((a) => a.id === dead.agentId);
-    assert.ok(agent?.killExecutor(`etcd-executor-${dead.name}-${dead.rpcPort}`), "executor killed");
-    mark(`froze ${hung.name}'s etcd and killed ${dead.name}'s executor`);
+    const pid = await world.etcdPid(hung);
+    world.freeze(pid);
+    world.killExecutor(dead);
+    world.mark(`froze ${hung.name}'s etcd and killed ${dead.name}'s executor`);
 
-    const fencing = new RegExp(`order stop sent.*member=${hung.name}`);
-    await until("the first scheduler to fence", 90_000, async () => {
-      return fencing.test(await Deno.readTextFile(env.schedulerLog)) || undefined;
-    });
-    const firstLog = await Deno.readTextFile(env.schedulerLog);
-    assert.doesNotMatch(firstLog, /order reseed sent/, "killed before seeding");
-    await env.restartScheduler();
-    mark("first scheduler killed (SIGKILL) while fencing; a new one started");
+    const fencing = await first.admin.waitReseed(
+      "the first scheduler to fence",
+      (r) => r.fenced.includes(hung.name),
+      90_000,
+    );
+    assert.equal(await first.kill(), 137);
+    assert.equal(fencing.phase, "fencing");
+    assert.deepEqual(fencing.seeds, [], "killed before seeding");
+    const second = world.startScheduler();
+    world.mark("first scheduler killed (SIGKILL) while fencing; a new one started");
 
-    await until("the restarted scheduler to finish a reseed", 90_000, async () => {
-      const stats = await env.admin.stats();
-      return stats.cluster_reseeds >= 1 && stats.reseeding === 0 ? true : undefined;
-    });
-    mark("the restarted scheduler reseeded");
-    const healed = await env.admin.waitHealthy(3, 90_000);
-    mark("regrown to 3 healthy members");
+    await second.admin.waitReseeded(90_000);
+    world.mark("the restarted scheduler reseeded");
+    const healed = await second.admin.waitHealthy(3, 90_000);
+    world.mark("regrown to 3 healthy members");
 
-    const second = (await Deno.readTextFile(env.schedulerLog)).slice(firstLog.length);
-    assert.match(second, /adopted a running task/);
-    assert.match(second, new RegExp(`order reseed sent.*member=${survivor.name}`));
+    const stats = await second.admin.stats();
+    assert.ok(stats.tasks_adopted >= 1, `tasks_adopted ${stats.tasks_adopted}`);
+    const { reseeds } = await second.admin.history();
+    assert.deepEqual(reseeds.map((r) => [r.seeds, r.outcome]), [[[survivor.name], "done"]]);
     assert.ok(healed.some((m) => m.taskId === survivor.taskId), "the survivor's task was kept");
     assert.ok(!healed.some((m) => m.taskId === dead.taskId || m.taskId === hung.taskId));
     assert.equal(await readKey(endpointsOf(healed), KEY), "kept");
-    assert.ok(
-      !(await etcdPids(env.work, hung.clientPort)).includes(pid),
-      "the frozen etcd is gone",
-    );
-    const stats = await env.admin.stats();
+    assert.ok(!(await world.etcdPids(hung.clientPort)).includes(pid), "the frozen etcd is gone");
     assert.equal(stats.cluster_reseeds, 1, "one reseed by the restarted scheduler");
     assert.equal(stats.no_survivor, 0);
-    mark("data, members, counters and log checked");
-  } catch (e) {
-    const tail = await Deno.readTextFile(env.schedulerLog).catch(() => "");
-    log.error("scheduler log tail", { tail: tail.slice(-12_000) });
-    throw e;
-  } finally {
-    stopped = await env.stop();
-    mark("everything stopped");
-  }
-  assert.equal(stopped.schedulerExit, 0, "the scheduler stops gracefully on SIGTERM");
-  assert.deepEqual(stopped.left, [], "no process of this test is left");
-});
+    world.mark("data, members, counters and history checked");
+  }));

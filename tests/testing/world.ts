@@ -83,6 +83,13 @@ export interface WorldOptions {
   /** Merged over `{ heartbeatSeconds: 2 }`. */
   masterOptions?: MasterOptions;
   agentTuning?: LocalAgentTuning;
+  /**
+   * Hold every seed (an etcd started with `--force-new-cluster`) until
+   * {@linkcode World.releaseSeeds}: agents get a wrapper of `/usr/bin/etcd` that waits for
+   * the release before it runs a seed. A test can then act while a seed is ordered but
+   * cannot be healthy yet, without racing the seed.
+   */
+  holdSeeds?: boolean;
   /** Agents to reserve ports for (default `agents`): room for `replaceAgent()`. */
   portSlots?: number;
   /** Default: an info logger with the test's name. */
@@ -156,6 +163,8 @@ export interface World {
   etcdPids(port: number): Promise<number[]>;
   /** Each member's etcd pids, by name. */
   pidsByMember(members: readonly MemberView[]): Promise<Record<string, number[]>>;
+  /** Lets held seeds start (see {@linkcode WorldOptions.holdSeeds}). */
+  releaseSeeds(): Promise<void>;
   /** SIGSTOPs `pid`; it is thawed (SIGCONT) at the stop if still frozen. */
   freeze(pid: number): void;
   /** SIGCONTs a frozen `pid`. */
@@ -169,6 +178,30 @@ export interface World {
 }
 
 let artifact: Promise<EnsuredArtifact> | undefined;
+
+const SEED_GATE = "seeds-released";
+
+/** Writes `<work>/bin/etcd`: `/usr/bin/etcd`, holding seeds until the gate file exists. */
+async function writeSeedGate(work: string): Promise<string> {
+  const bin = `${work}/bin/etcd`;
+  await Deno.mkdir(`${work}/bin`, { recursive: true });
+  await Deno.writeTextFile(
+    bin,
+    [
+      "#!/bin/sh",
+      "# etcd for a world with held seeds: a seed waits until the test releases it.",
+      'for a in "$@"; do',
+      '  case "$a" in --force-new-cluster|--force-new-cluster=true)',
+      `    while [ ! -e '${work}/${SEED_GATE}' ]; do sleep 0.05; done;;`,
+      "  esac",
+      "done",
+      'exec /usr/bin/etcd "$@"',
+      "",
+    ].join("\n"),
+  );
+  await Deno.chmod(bin, 0o755);
+  return bin;
+}
 
 /**
  * The executor artifact in `dist/`, built when missing or stale; checked once per process
@@ -239,7 +272,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       masterOptions,
       agentTuning: options.agentTuning,
     });
+    const etcdBin = options.holdSeeds ? await writeSeedGate(work) : "/usr/bin/etcd";
     const world = new LocalWorld({
+      etcdBin,
       options,
       log,
       work,
@@ -268,6 +303,7 @@ class LocalWorld implements World {
   readonly #artifact: EnsuredArtifact;
   readonly #resources: string;
   readonly #masterOptions: MasterOptions;
+  readonly #etcdBin: string;
   readonly #schedulers: Scheduler[] = [];
   readonly #frozen = new Set<number>();
   readonly #logs: string[] = [];
@@ -288,7 +324,9 @@ class LocalWorld implements World {
     artifact: EnsuredArtifact;
     resources: string;
     masterOptions: MasterOptions;
+    etcdBin: string;
   }) {
+    this.#etcdBin = init.etcdBin;
     this.#options = init.options;
     this.name = init.options.name;
     this.log = init.log;
@@ -347,7 +385,7 @@ class LocalWorld implements World {
       o.executorUri
         ? `--executor-uri=${this.#artifact.tarball}`
         : `--executor-bin=${this.#artifact.tar}`,
-      "--etcd-bin=/usr/bin/etcd",
+      `--etcd-bin=${this.#etcdBin}`,
       "--health-interval=1s",
       "--member-grace-period=10s",
       "--destructive-interval=5s",
@@ -474,6 +512,10 @@ class LocalWorld implements World {
 
   pidsByMember(members: readonly MemberView[]): Promise<Record<string, number[]>> {
     return pidsByMember(this.work, members);
+  }
+
+  async releaseSeeds(): Promise<void> {
+    await Deno.writeTextFile(`${this.work}/${SEED_GATE}`, "");
   }
 
   freeze(pid: number): void {
