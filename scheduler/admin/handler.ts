@@ -9,6 +9,8 @@
  * | `/members`, `/membership` | GET | JSON array of members |
 | `/history` | GET | JSON: every reseed (ranking, orders, seeds, kills) and the last kills with their reasons |
  * | `/metrics` | GET | Prometheus text |
+ * | `/events` | GET | JSON: the audit trail, oldest first (`?kind=reseed&after=SEQ&limit=N`) |
+ * | `/charts/raft-index.svg`, `/charts/db-size.svg` | GET | SVG: each member over the last hour |
  * | `/` | GET | status page |
  * | `/reseed` | POST | 202 `reseeding: <decision>` / 409 `reseed refused: <reason>` (token; 503 on a standby) |
  * | `/ca.pem` | GET | the framework's CA certificate (public; 404 without `--tls`) |
@@ -23,7 +25,12 @@
  */
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import type { HealthView, MemberView, Stats } from "../core/views.ts";
+import type { AuditEvent } from "../events/event.ts";
+import type { EventFilter } from "../events/event_log.ts";
+import type { MaintenanceCounters } from "../maintenance/maintainer.ts";
+import { type ChartName, chartSvg } from "./charts.ts";
 import type { HistoryCounters, HistoryView } from "./history.ts";
+import { type LatestMeasure, type Sample, withMeasures } from "./samples.ts";
 import { formatMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { statusPage } from "./page.ts";
 import { bearerToken, tokensEqual } from "./token.ts";
@@ -50,6 +57,14 @@ export interface AdminDeps {
    * to `/stats` and `/metrics`. Absent: `/history` is empty and `/stats` has the core's only.
    */
   history?: { view(): HistoryView; counters(): HistoryCounters };
+  /** The audit trail (see `events/event_log.ts`), served on `/events`; absent: empty. */
+  events?: { list(filter?: EventFilter): AuditEvent[] };
+  /** The probes' measurements (`samples.ts`): db sizes on `/members` and `/metrics`, charts. */
+  samples?: { latest(): ReadonlyMap<string, LatestMeasure>; samples(): Sample[] };
+  /** Maintenance's counters (`maintenance/maintainer.ts`), added to `/stats` and `/metrics`. */
+  maintenance?: { counters(): MaintenanceCounters };
+  /** The clock of the charts; default `Date.now`. */
+  now?: () => number;
   /** The token every POST requires; when unset, they are disabled (403). */
   token?: string;
   /** The framework's CA and what it signs on request; absent without `--tls`. */
@@ -194,12 +209,37 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
       : text(`reseed refused: ${answer.message}`, 409);
   };
 
-  /** The stats with the history's counters and `leader` (1 unless standing by). */
-  const stats = (): Stats & Partial<HistoryCounters> & { leader: number } => ({
+  /** The stats with the history's and maintenance's counters and `leader` (1 unless standing by). */
+  const stats = (): Stats & Partial<HistoryCounters & MaintenanceCounters> & { leader: 0 | 1 } => ({
     ...deps.stats(),
     ...deps.history?.counters(),
+    ...deps.maintenance?.counters(),
     leader: deps.standby?.() === undefined ? 1 : 0,
   });
+
+  /** The members with their latest db sizes. */
+  const members = () => withMeasures(deps.members(), deps.samples?.latest());
+
+  const events = (req: Request): Response => {
+    const q = new URL(req.url).searchParams;
+    const filter: EventFilter = {};
+    for (const key of ["after", "limit"] as const) {
+      const v = q.get(key);
+      if (v === null) continue;
+      if (!/^[0-9]{1,15}$/.test(v)) {
+        return text(`Cannot use ${key} ${JSON.stringify(v)}: expected a whole number`, 400);
+      }
+      filter[key] = Number(v);
+    }
+    const kind = q.get("kind");
+    if (kind !== null) filter.kind = kind;
+    return json(deps.events?.list(filter) ?? []);
+  };
+
+  const chart = (name: ChartName) => () =>
+    new Response(chartSvg(name, deps.samples?.samples() ?? [], (deps.now ?? Date.now)()), {
+      headers: { "content-type": "image/svg+xml; charset=utf-8", "cache-control": "no-store" },
+    });
 
   const routes: Record<string, Route> = {
     "/healthz": {
@@ -214,8 +254,11 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
       },
     },
     "/stats": { methods: GET, handle: () => json(stats()) },
-    "/members": { methods: GET, handle: () => json(deps.members()) },
-    "/membership": { methods: GET, handle: () => json(deps.members()) },
+    "/members": { methods: GET, handle: () => json(members()) },
+    "/membership": { methods: GET, handle: () => json(members()) },
+    "/events": { methods: GET, handle: events },
+    "/charts/raft-index.svg": { methods: GET, handle: chart("raft-index.svg") },
+    "/charts/db-size.svg": { methods: GET, handle: chart("db-size.svg") },
     "/history": {
       methods: GET,
       handle: () =>
@@ -227,7 +270,7 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     "/metrics": {
       methods: GET,
       handle: () =>
-        text(formatMetrics(stats(), deps.members()), 200, {
+        text(formatMetrics(stats(), members()), 200, {
           "content-type": METRICS_CONTENT_TYPE,
         }),
     },

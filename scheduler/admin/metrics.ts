@@ -4,10 +4,12 @@
  * @module
  */
 import type { MemberView, Stats } from "../core/views.ts";
+import type { MaintenanceCounters } from "../maintenance/maintainer.ts";
 import type { HistoryCounters } from "./history.ts";
+import type { MeasuredFields } from "./samples.ts";
 
-/** What `/metrics` shows: the core's stats and, when given, the history's counters. */
-type Metric = keyof Stats | keyof HistoryCounters | "leader";
+/** What `/metrics` shows: the core's stats and, when given, the history's and maintenance's. */
+type Metric = keyof Stats | keyof HistoryCounters | keyof MaintenanceCounters | "leader";
 
 /** The Content-Type of the Prometheus text format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -28,6 +30,11 @@ const COUNTERS: ReadonlySet<Metric> = new Set<Metric>([
   "reconciliations",
   "tasks_adopted",
   "leader_lock_losses",
+  "defragmentations",
+  "compactions",
+  "alarms_disarmed",
+  "nospace_alarms",
+  "maintenance_failures",
 ]);
 
 const HELP: Partial<Record<Metric, string>> = {
@@ -48,6 +55,12 @@ const HELP: Partial<Record<Metric, string>> = {
   reconciliations: "Reconciliations finished (every known task answered).",
   tasks_adopted: "Running tasks taken over from a previous scheduler instead of launched.",
   leader_lock_losses: "Times the leader lock was lost while held.",
+  defragmentations: "Members defragmented (for NOSPACE or fragmentation over the threshold).",
+  compactions: "History compactions made to handle NOSPACE.",
+  alarms_disarmed: "etcd alarms disarmed after handling them.",
+  nospace_alarms: "NOSPACE alarms handled (etcd's space quota exhausted).",
+  maintenance_failures: "Maintenance calls (compact, defrag, disarm) that failed.",
+  nospace: "1 while etcd has a NOSPACE alarm raised or it is being handled.",
 };
 
 function escapeLabel(v: string): string {
@@ -59,8 +72,8 @@ function escapeLabel(v: string): string {
  * Counters get a `_total` suffix; every name is prefixed with `prefix`.
  */
 export function formatMetrics(
-  stats: Stats & Partial<HistoryCounters>,
-  members: readonly MemberView[] = [],
+  stats: Stats & Partial<HistoryCounters> & Partial<MaintenanceCounters>,
+  members: readonly (MemberView & Partial<MeasuredFields>)[] = [],
   prefix = "etcd_mesos_",
 ): string {
   const lines: string[] = [];
@@ -71,16 +84,24 @@ export function formatMetrics(
     lines.push(`# TYPE ${name} ${counter ? "counter" : "gauge"}`);
     lines.push(`${name} ${value}`);
   }
-  const perMember: [string, string, (m: MemberView) => number][] = [
+  type Row = MemberView & Partial<MeasuredFields>;
+  const perMember: [string, string, (m: Row) => number | null | undefined][] = [
     ["member_healthy", "1 when the member answered the last probe.", (m) => m.healthy ? 1 : 0],
     ["member_leader", "1 for the member a quorum agrees is leader.", (m) => m.leader ? 1 : 0],
     ["member_learner", "1 while the member is a raft learner.", (m) => m.learner ? 1 : 0],
+    ["member_db_size_bytes", "Backend bytes the member has allocated.", (m) => m.dbSize],
+    [
+      "member_db_size_in_use_bytes",
+      "Backend bytes the member uses; the rest is freed by a defragmentation.",
+      (m) => m.dbSizeInUse,
+    ],
   ];
   for (const [metric, help, get] of perMember) {
-    if (members.length === 0) break;
+    const measured = members.filter((m) => typeof get(m) === "number");
+    if (measured.length === 0) continue;
     const name = `${prefix}${metric}`;
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const m of members) {
+    for (const m of measured) {
       lines.push(
         `${name}{member="${escapeLabel(m.name)}",host="${escapeLabel(m.host)}"} ${get(m)}`,
       );

@@ -33,3 +33,27 @@ Deno.test("formatMetrics() escapes label values", () => {
   } as never]);
   assert.match(text, /etcd_mesos_member_healthy\{member="a\\"b",host="h\\\\1"\} 1/);
 });
+
+Deno.test("formatMetrics() has per-member db size gauges and maintenance counters", () => {
+  const member = (name: string, dbSize: number | null) => ({
+    name,
+    host: "h",
+    healthy: true,
+    leader: false,
+    learner: false,
+    dbSize,
+    dbSizeInUse: dbSize === null ? null : dbSize / 4,
+  } as never);
+  const text = formatMetrics(
+    { ...stats, defragmentations: 2, nospace: 1 },
+    [member("etcd-1", 4096), member("etcd-2", null)],
+  );
+  assert.match(text, /^etcd_mesos_member_db_size_bytes\{member="etcd-1",host="h"\} 4096$/m);
+  assert.match(text, /^etcd_mesos_member_db_size_in_use_bytes\{member="etcd-1",host="h"\} 1024$/m);
+  assert.doesNotMatch(text, /db_size_bytes\{member="etcd-2"/, "not measured: no sample");
+  assert.match(
+    text,
+    /^# TYPE etcd_mesos_defragmentations_total counter\netcd_mesos_defragmentations_total 2$/m,
+  );
+  assert.match(text, /^# TYPE etcd_mesos_nospace gauge\netcd_mesos_nospace 1$/m);
+});

@@ -107,3 +107,20 @@ export class ClusterSamples {
     return structuredClone(this.#samples);
   }
 }
+
+/** The sizes `/members` adds to each member (`null`: not measured yet). */
+export interface MeasuredFields {
+  dbSize: number | null;
+  dbSizeInUse: number | null;
+}
+
+/** `members` with each one's latest db size and in-use size. */
+export function withMeasures<M extends { name: string }>(
+  members: readonly M[],
+  latest: ReadonlyMap<string, LatestMeasure> | undefined,
+): (M & MeasuredFields)[] {
+  return members.map((m) => {
+    const l = latest?.get(m.name);
+    return { ...m, dbSize: l?.dbSize ?? null, dbSizeInUse: l?.dbSizeInUse ?? null };
+  });
+}

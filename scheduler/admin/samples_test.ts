@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ProbeMemberResult } from "../core/inputs.ts";
 import { initialState } from "../core/state.ts";
 import type { ObservedStep } from "./history.ts";
-import { ClusterSamples } from "./samples.ts";
+import { ClusterSamples, withMeasures } from "./samples.ts";
 
 const s = initialState();
 
@@ -60,4 +60,13 @@ Deno.test("ClusterSamples ignores every input but probes", () => {
   const samples = new ClusterSamples();
   samples.observe({ input: { type: "tick" }, before: s, after: s, effects: [], at: 1 });
   assert.deepEqual(samples.samples(), []);
+});
+
+Deno.test("withMeasures() adds each member's db sizes, null when not measured", () => {
+  const samples = new ClusterSamples();
+  samples.observe(probe(1, [up("etcd-1", 1, 100)]));
+  assert.deepEqual(withMeasures([{ name: "etcd-1" }, { name: "etcd-2" }], samples.latest()), [
+    { name: "etcd-1", dbSize: 100, dbSizeInUse: 50 },
+    { name: "etcd-2", dbSize: null, dbSizeInUse: null },
+  ]);
 });
