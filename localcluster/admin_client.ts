@@ -27,9 +27,9 @@ export function isReady(s: ClusterSnapshot, size: number): boolean {
   return s.healthy && s.members.length === size && s.members.filter(joined).length === size;
 }
 
-/** Client URLs of `members`, e.g. `http://127.0.0.1:31000`. */
-export function endpointsOf(members: readonly MemberView[]): string[] {
-  return members.map((m) => `http://${m.host}:${m.clientPort}`);
+/** Client URLs of `members`, e.g. `http://127.0.0.1:31000` (`https://` with `tls`). */
+export function endpointsOf(members: readonly MemberView[], tls = false): string[] {
+  return members.map((m) => `${tls ? "https" : "http"}://${m.host}:${m.clientPort}`);
 }
 
 /** The scheduler's admin API at `baseUrl` (e.g. `http://127.0.0.1:23400`). */

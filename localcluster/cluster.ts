@@ -23,6 +23,7 @@ import {
   StoppedError,
 } from "./processes.ts";
 import { describe, ProgressTracker } from "./progress.ts";
+import { etcdctlLine, prepareLocalTls, writeClientCertificate } from "./tls_client.ts";
 
 /** Injection points of {@linkcode runLocalCluster}. */
 export interface RunLocalClusterOptions {
@@ -48,13 +49,21 @@ export function findOnPath(name: string, path = Deno.env.get("PATH") ?? ""): str
   return undefined;
 }
 
-/** The lines printed once the cluster is ready. */
-export function readyText(endpoints: readonly string[], adminUrl: string, logDir: string): string {
+/**
+ * The lines printed once the cluster is ready; `etcdctl` replaces the plain `etcdctl` line
+ * (with TLS: the client certificate's flags).
+ */
+export function readyText(
+  endpoints: readonly string[],
+  adminUrl: string,
+  logDir: string,
+  etcdctl = `etcdctl --endpoints=${endpoints.join(",")} endpoint health`,
+): string {
   const list = endpoints.join(",");
   return [
     `etcd cluster ready: ${endpoints.length} members`,
     `  endpoints: ${list}`,
-    `  try:       etcdctl --endpoints=${list} endpoint health`,
+    `  try:       ${etcdctl}`,
     `  admin:     ${adminUrl}/  (/healthz /members /stats /metrics)`,
     `  logs:      ${logDir}`,
     "Press Ctrl-C to stop everything.",
@@ -111,6 +120,10 @@ export async function runLocalCluster(
   let failed = false;
   try {
     const { args, adminUrl } = await schedulerLaunch(config, log);
+    const tls = config.scheduler.tls.enabled
+      ? await prepareLocalTls(config.scheduler, config.schedulerArgs, work)
+      : undefined;
+    if (tls) args.push(...tls.args);
     log.info("starting the local Mesos", { agents: config.agents, workDir: work });
     const mesos = await startLocalMesosProcess({
       agents: config.agents,
@@ -138,7 +151,10 @@ export async function runLocalCluster(
       for (const e of progress.next(snap)) {
         log.info(describe(e));
         if (e.kind === "ready") {
-          options.print(readyText(endpointsOf(e.members), adminUrl, logDir));
+          const endpoints = endpointsOf(e.members, tls !== undefined);
+          const client = tls ? await writeClientCertificate(adminUrl, tls.token, work) : undefined;
+          const etcdctl = client ? etcdctlLine(endpoints, client) : undefined;
+          options.print(readyText(endpoints, adminUrl, logDir, etcdctl));
         }
       }
       return progress.everReady ? true : undefined;
