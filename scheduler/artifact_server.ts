@@ -35,7 +35,12 @@ export interface ArtifactServerOptions {
   /** The address agents reach this host at, for {@linkcode ArtifactServer.url}. */
   advertise: string;
   logger?: Logger;
+  /** Answers paths no file has (e.g. backups' snapshots); `undefined`: 404. */
+  extra?: ExtraRoute;
 }
+
+/** Serves a path no configured file has, or returns `undefined` (404). */
+export type ExtraRoute = (path: string, req: Request) => Promise<Response | undefined>;
 
 function contentType(name: string): string {
   if (/\.(tar\.gz|tgz)$/i.test(name)) return "application/gzip";
@@ -58,6 +63,7 @@ function notFound(path: string): Response {
 export function createArtifactHandler(
   files: readonly ArtifactFile[],
   logger: Logger = silentLogger,
+  extra?: ExtraRoute,
 ): (req: Request) => Promise<Response> {
   const byName = new Map<string, string>();
   for (const f of files) {
@@ -70,6 +76,10 @@ export function createArtifactHandler(
     const path = new URL(req.url).pathname;
     const file = byName.get(decodeURIComponent(path.slice(1)));
     await req.body?.cancel();
+    if (file === undefined && extra !== undefined && req.method === "GET") {
+      const res = await extra(path, req);
+      if (res !== undefined) return res;
+    }
     if (file === undefined || (req.method !== "GET" && req.method !== "HEAD")) {
       return notFound(path);
     }
@@ -108,7 +118,7 @@ export async function startArtifactServer(options: ArtifactServerOptions): Promi
     if (!info.isFile) throw new Deno.errors.NotFound(`Cannot serve artifact ${f.path}: not a file`);
   }
   const logger = (options.logger ?? silentLogger).child({ component: "artifact-server" });
-  const handler = createArtifactHandler(options.files, logger);
+  const handler = createArtifactHandler(options.files, logger, options.extra);
   const server = Deno.serve({
     hostname: options.hostname ?? "0.0.0.0",
     port: options.port,

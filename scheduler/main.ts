@@ -36,6 +36,7 @@ import { frameworkInfoOf } from "./framework_info.ts";
 import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
 import { describeEnding } from "./ending.ts";
 import { lead } from "./leadership.ts";
+import { createBackups } from "./backup_wiring.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { type SchedulerTls, setupTls } from "./tls/tls_setup.ts";
 import { tlsSchemeAdmin } from "./tls/scheme.ts";
@@ -139,6 +140,14 @@ async function wire(
   const tls = c.tls.enabled ? await tlsOf(c, address, log, stop) : undefined;
   if (c.tls.enabled && tls === undefined) return 0; // stopped while waiting for ZooKeeper
   if (tls) cleanup.push(() => tls.stop());
+  // Backups (`--backup-store`, `--restore-from`): the admin API serves them from the start.
+  let artifacts: ArtifactServer | undefined;
+  const backups = createBackups(c, {
+    env: Deno.env.toObject(),
+    log,
+    artifactUrl: (name) => artifacts!.url(name),
+  });
+  if (backups) cleanup.push(() => backups.stop());
   const admin = Deno.serve(
     {
       hostname: c.adminAddress,
@@ -158,6 +167,7 @@ async function wire(
           { accepted: false, message: "the scheduler is not running yet" },
       history,
       ...(tls ? { tls: tls.admin } : {}),
+      ...(backups ? { backups: backups.admin } : {}),
       token: pre.adminToken,
       frameworkName: c.frameworkName,
       logger: log,
@@ -175,14 +185,14 @@ async function wire(
   });
   if (!leadership.leading) return leadership.exitCode;
   const { frameworkId, store, steppedDown } = leadership;
-  let artifacts: ArtifactServer | undefined;
-  if (pre.plan.files.length > 0) {
+  if (pre.plan.files.length > 0 || backups) {
     artifacts = await startArtifactServer({
       files: pre.plan.files,
       hostname: artifactBindAddress(address),
       port: c.artifactPort,
       advertise: address,
       logger: log,
+      ...(backups ? { extra: backups.route } : {}),
     });
     cleanup.push(() => artifacts!.close());
   }
@@ -231,6 +241,7 @@ async function wire(
   });
   current.shell = shell;
   cleanup.push(() => shell.stop());
+  await backups?.attach(shell, { newFramework: frameworkId === undefined });
   log.info("executor artifacts", uris);
 
   const onStop = async () => {

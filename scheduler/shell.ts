@@ -30,6 +30,7 @@ import {
   statsOf,
 } from "./core/views.ts";
 import type { ObservedStep } from "./admin/history.ts";
+import type { BackupRef } from "./core/restore_run.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
 import { inputsOfEvent } from "./event_inputs.ts";
@@ -88,6 +89,11 @@ export interface SchedulerShell {
    * and resolves with the core's decision. Resolves refused when the shell is stopped.
    */
   requestReseed(): Promise<ReseedDecision>;
+  /**
+   * An operator's restore request (`POST /restore`): steps the core with it and resolves
+   * with the core's decision, like {@linkcode SchedulerShell.requestReseed}.
+   */
+  requestRestore(backup: BackupRef, force: boolean): Promise<ReseedDecision>;
   /** The core state after the last step. */
   readonly state: State;
   stats(): Stats;
@@ -132,7 +138,9 @@ class Shell implements SchedulerShell {
       handle: (input) => this.#step(input),
       onError: (error, input) => {
         this.#log.error("step failed", { input: input.type, error });
-        if (input.type === "admin") this.#unanswered(input.requestId, `step failed: ${error}`);
+        if (input.type === "admin" || input.type === "restore") {
+          this.#unanswered(input.requestId, `step failed: ${error}`);
+        }
       },
     });
     this.#runner = new EffectRunner({
@@ -182,6 +190,16 @@ class Shell implements SchedulerShell {
     return decided;
   }
 
+  requestRestore(backup: BackupRef, force: boolean): Promise<ReseedDecision> {
+    if (this.#stopped) {
+      return Promise.resolve({ accepted: false, message: "the scheduler is stopping" });
+    }
+    const requestId = ++this.#requests;
+    const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
+    this.push({ type: "restore", source: "admin", backup, force, requestId });
+    return decided;
+  }
+
   /** Returns the decision on a pending admin request. */
   #answer(requestId: number | undefined, decision: ReseedDecision): void {
     if (requestId === undefined) return;
@@ -217,7 +235,9 @@ class Shell implements SchedulerShell {
     const { state, effects } = step(before, input, at);
     this.#state = state;
     for (const effect of effects) this.#runner.run(effect);
-    if (input.type === "admin") this.#unanswered(input.requestId, "the core gave no answer");
+    if (input.type === "admin" || input.type === "restore") {
+      this.#unanswered(input.requestId, "the core gave no answer");
+    }
     try {
       this.#opts.onStep?.({ input, before, after: state, effects, at });
     } catch (error) {

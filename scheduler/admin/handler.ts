@@ -15,6 +15,8 @@
  * | `/reseed` | POST | 202 `reseeding: <decision>` / 409 `reseed refused: <reason>` (token; 503 on a standby) |
  * | `/ca.pem` | GET | the framework's CA certificate (public; 404 without `--tls`) |
  * | `/certificates` | POST | a client certificate (PEM) for the CSR (PEM) in the body: clientAuth only, `?days=N` at most 30 (token) |
+ * | `/backups` | GET, POST | the backups (JSON), or take one now (token); see backup_routes.ts |
+ * | `/restore` | POST | `{"backup": ID, "force": false}`: restore every member from it (token) |
  * | `/certificates/proxy` | POST | the same for the proxy: serverAuth and clientAuth with the names its CSR asks for (token) |
  *
  * Every method but GET and HEAD mutates and needs the Bearer token (compared in constant
@@ -34,6 +36,8 @@ import { type LatestMeasure, type Sample, withMeasures } from "./samples.ts";
 import { formatMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { statusPage } from "./page.ts";
 import { bearerToken, tokensEqual } from "./token.ts";
+import { type AdminBackups, backupRoutes } from "./backup_routes.ts";
+import { formatBackupMetrics } from "./backup_metrics.ts";
 
 /** What the admin API reads and calls. */
 export interface AdminDeps {
@@ -69,6 +73,8 @@ export interface AdminDeps {
   token?: string;
   /** The framework's CA and what it signs on request; absent without `--tls`. */
   tls?: AdminTls;
+  /** Backups and restores (`/backups`, `/restore`); absent without `--backup-store`. */
+  backups?: AdminBackups;
   /** Shown on the status page; default `etcd`. */
   frameworkName?: string;
   /** Largest accepted request body in bytes; default 4096. */
@@ -209,6 +215,8 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
       : text(`reseed refused: ${answer.message}`, 409);
   };
 
+  const backupMetricsText = () => deps.backups ? formatBackupMetrics(deps.backups.metrics()) : "";
+
   /** The stats with the history's and maintenance's counters and `leader` (1 unless standing by). */
   const stats = (): Stats & Partial<HistoryCounters & MaintenanceCounters> & { leader: 0 | 1 } => ({
     ...deps.stats(),
@@ -270,7 +278,7 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     "/metrics": {
       methods: GET,
       handle: () =>
-        text(formatMetrics(stats(), members()), 200, {
+        text(formatMetrics(stats(), members()) + backupMetricsText(), 200, {
           "content-type": METRICS_CONTENT_TYPE,
         }),
     },
@@ -293,6 +301,7 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     },
     "/certificates": { methods: ["POST"], handle: sign("client") },
     "/certificates/proxy": { methods: ["POST"], handle: sign("proxy") },
+    ...backupRoutes(deps.backups, () => deps.standby?.(), log),
   };
 
   return async (req: Request): Promise<Response> => {
