@@ -16,7 +16,9 @@ import {
   tokenize,
 } from "../lib/flags.ts";
 
-export { ConfigError } from "../lib/flags.ts";
+import { ConfigError } from "../lib/flags.ts";
+
+export { ConfigError };
 
 /** Everything the proxy is told. Durations in milliseconds. */
 export interface ProxyConfig {
@@ -41,6 +43,12 @@ export interface ProxyConfig {
   dataDir: string;
   /** Time between two membership polls (at least 1 s). */
   pollIntervalMs: number;
+  /** `--tls`: reach the members with a certificate of the framework's CA and serve TLS. */
+  tls: boolean;
+  /** `--admin-token-file`: the scheduler's admin token (to get the proxy's certificate). */
+  adminTokenFile?: string;
+  /** `--tls-dir`: where the proxy's key and certificates go (default `<data-dir>/tls`). */
+  tlsDir?: string;
   verbosity: number;
   logJson: boolean;
 }
@@ -98,17 +106,14 @@ export function listenAddrOf(
 ): { listenAddr: string; ignored: string[] } {
   const first = urls[0];
   if (first === undefined) throw badValue(flag, "", "at least one http://host:port URL");
+  const URL = /^https?:\/\/([^/\s]+):([0-9]{1,5})\/?$/;
   for (const u of urls) {
-    const m = /^http:\/\/([^/\s]+):([0-9]{1,5})\/?$/.exec(u);
+    const m = URL.exec(u);
     if (m === null || Number(m[2]) > 65535) {
-      throw badValue(
-        flag,
-        u,
-        "http://host:port URLs (the grpc-proxy listens without TLS; put TLS in front of it)",
-      );
+      throw badValue(flag, u, "http(s)://host:port URLs (https with --tls)");
     }
   }
-  const m = /^http:\/\/([^/\s]+):([0-9]{1,5})\/?$/.exec(first)!;
+  const m = URL.exec(first)!;
   return { listenAddr: `${m[1]}:${m[2]}`, ignored: urls.slice(1) };
 }
 
@@ -191,6 +196,34 @@ export const PROXY_SPECS: ProxySpec[] = [
       c.pollIntervalMs = ms;
     },
   },
+  {
+    name: "tls",
+    def: "false",
+    env: ["TLS"],
+    bool: true,
+    help:
+      "the cluster runs with --tls: get a certificate from the scheduler (needs --scheduler-url and --admin-token-file), reach members over https and serve clients over TLS",
+    apply: (c, v, f) => c.tls = parseBool(f, v),
+  },
+  {
+    name: "admin-token-file",
+    def: "",
+    env: ["ADMIN_TOKEN_FILE"],
+    help: "file holding the scheduler's admin token (POST /certificates/proxy)",
+    apply: (c, v, f) => {
+      if (v.trim() === "") throw badValue(f, v, "a file path");
+      c.adminTokenFile = v;
+    },
+  },
+  {
+    name: "tls-dir",
+    def: "<data-dir>/tls",
+    help: "where the proxy keeps its key and certificates",
+    apply: (c, v, f) => {
+      if (v.trim() === "") throw badValue(f, v, "a directory");
+      c.tlsDir = v;
+    },
+  },
   ...loggingFlagSpecs<ProxyConfig>(),
 ];
 
@@ -208,6 +241,7 @@ function defaults(): ProxyConfig {
     ignoredListenUrls: ["http://localhost:4001"],
     dataDir: "default.proxy",
     pollIntervalMs: 5000,
+    tls: false,
     verbosity: 0,
     logJson: false,
   };
@@ -233,6 +267,18 @@ export function parseProxyConfig(args: readonly string[], env: Env): ProxyConfig
   }
   for (const t of tokens) BY_NAME.get(canonical(t.name))!.apply(c, t.value ?? "true", t.written);
   if (c.help) return c;
+  const https = c.listenClientUrls.find((u) => u.startsWith("https:"));
+  if (!c.tls && https !== undefined) {
+    throw badValue("--listen-client-urls", https, "http://host:port (https:// needs --tls)");
+  }
+  if (c.tls && (c.schedulerUrls === undefined || c.adminTokenFile === undefined)) {
+    const missing = c.schedulerUrls === undefined ? "--scheduler-url" : "--admin-token-file";
+    throw new ConfigError(
+      missing,
+      undefined,
+      `Missing ${missing}: with --tls the proxy gets its certificate from the scheduler`,
+    );
+  }
   return c;
 }
 

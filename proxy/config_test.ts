@@ -96,3 +96,19 @@ Deno.test("proxyUsage() lists every flag with its default and variable", () => {
   assert.match(text, /default http:\/\/localhost:2379,http:\/\/localhost:4001/);
   assert.match(text, /\[MESOS_MASTER\]/);
 });
+
+Deno.test("parseProxyConfig() with --tls needs the scheduler and its token, and takes https", () => {
+  const c = parseProxyConfig([
+    "--tls",
+    "--scheduler-url=http://s:23400",
+    "--admin-token-file=/t",
+    "--listen-client-urls=https://127.0.0.1:2379",
+  ], {});
+  assert.equal(c.tls, true);
+  assert.equal(c.listenAddr, "127.0.0.1:2379");
+  assert.throws(() => parseProxyConfig(["--tls", "--admin-token-file=/t"], {}), /--scheduler-url/);
+  assert.throws(
+    () => parseProxyConfig(["--tls", "--scheduler-url=http://s:1"], {}),
+    /--admin-token-file/,
+  );
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { type Logger, silentLogger } from "../lib/log.ts";
+import type { TlsPaths } from "../lib/tls/files.ts";
 
 /** `--etcd-bin` cannot be run: missing, not executable, or not etcd 3.4+. */
 export class EtcdNotFoundError extends Error {
@@ -43,19 +44,37 @@ function lastLines(text: string, n: number): string {
   return text.trim().split("\n").slice(-n).join(" | ") || "(no output)";
 }
 
-/** The `etcd` command line of a grpc-proxy. */
+/**
+ * The `etcd` command line of a grpc-proxy. With `tls` it reaches the members over `https://`
+ * with its certificate (`--cert`, `--key`, `--cacert`) and serves clients over TLS with the
+ * same one, requiring theirs (`--cert-file`, `--key-file`, `--trusted-ca-file`).
+ */
 export function grpcProxyArgs(
-  options: { endpoints: readonly string[]; listenAddr: string; dataDir: string },
+  options: { endpoints: readonly string[]; listenAddr: string; dataDir: string; tls?: TlsPaths },
 ): string[] {
   if (options.endpoints.length === 0) {
     throw new RangeError("Cannot start etcd grpc-proxy without endpoints");
   }
+  const tls = options.tls;
+  const endpoints = tls
+    ? options.endpoints.map((e) => e.replace(/^http:\/\//, "https://"))
+    : options.endpoints;
   return [
     "grpc-proxy",
     "start",
-    `--endpoints=${options.endpoints.join(",")}`,
+    `--endpoints=${endpoints.join(",")}`,
     `--listen-addr=${options.listenAddr}`,
     `--data-dir=${options.dataDir}`,
+    ...(tls
+      ? [
+        `--cert=${tls.certFile}`,
+        `--key=${tls.keyFile}`,
+        `--cacert=${tls.caFile}`,
+        `--cert-file=${tls.certFile}`,
+        `--key-file=${tls.keyFile}`,
+        `--trusted-ca-file=${tls.caFile}`,
+      ]
+      : []),
   ];
 }
 
@@ -139,6 +158,8 @@ export interface GrpcProxyOptions {
   logger?: Logger;
   /** How long the proxy may take to listen; default 15 s. */
   readyTimeoutMs?: number;
+  /** Mutual TLS towards the members and the clients (see {@linkcode grpcProxyArgs}). */
+  tls?: TlsPaths;
   /** How long SIGTERM may take before SIGKILL; default 5 s. */
   stopGraceMs?: number;
 }
@@ -205,6 +226,7 @@ export class GrpcProxyProcess implements ProxyRunner {
       endpoints,
       listenAddr: this.#o.listenAddr,
       dataDir: this.#o.dataDir,
+      ...(this.#o.tls ? { tls: this.#o.tls } : {}),
     });
     await this.stop();
     const target = probeTarget(this.#o.listenAddr);

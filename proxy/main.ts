@@ -13,6 +13,8 @@ import { createMasterDetector, type MasterDetector } from "../lib/mesos/master_d
 import { parseProxyConfig, type ProxyConfig, proxyUsage } from "./config.ts";
 import { ProxyFollower } from "./follower.ts";
 import { GrpcProxyProcess, resolveEtcd } from "./grpc_proxy.ts";
+import { ProxyCertificate } from "./certificate.ts";
+import { systemClock } from "../lib/clock.ts";
 import {
   FrameworkNotFoundError,
   masterSource,
@@ -73,7 +75,24 @@ export async function runProxy(
   for (const s of signals) Deno.addSignalListener(s, onSignal);
   options.signal?.addEventListener("abort", onSignal, { once: true });
   let detector: MasterDetector | undefined;
+  let certificate: ProxyCertificate | undefined;
   try {
+    if (config.tls) {
+      const token = (await Deno.readTextFile(config.adminTokenFile!)).trim();
+      const host = config.listenAddr.slice(0, config.listenAddr.lastIndexOf(":"))
+        .replace(/^\[|\]$/g, "");
+      const isIp = /^[0-9.]+$|:/.test(host);
+      certificate = new ProxyCertificate({
+        schedulerUrls: config.schedulerUrls!,
+        token,
+        dir: config.tlsDir ?? `${config.dataDir}/tls`,
+        dnsNames: [...new Set(["localhost", ...(isIp || host === "" ? [] : [host])])],
+        ips: [...new Set(["127.0.0.1", ...(isIp && host !== "0.0.0.0" ? [host] : [])])],
+        clock: systemClock,
+        logger: log,
+      });
+      await certificate.obtain();
+    }
     let source: MemberSource;
     if (config.schedulerUrls !== undefined) {
       source = schedulerSource(config.schedulerUrls, { logger: log });
@@ -99,6 +118,7 @@ export async function runProxy(
       listenAddr: config.listenAddr,
       dataDir: config.dataDir,
       logger: log,
+      ...(certificate ? { tls: certificate.paths } : {}),
     });
     const follower = new ProxyFollower({
       source,
@@ -117,6 +137,7 @@ export async function runProxy(
     log.error("proxy failed", { error });
     return 1;
   } finally {
+    certificate?.stop();
     await detector?.close();
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     options.signal?.removeEventListener("abort", onSignal);

@@ -16,7 +16,7 @@ export type KeyUsage = "serverAuth" | "clientAuth";
 export interface LeafSpec {
   /** The subject's public key (from a verified CSR). */
   publicKey: CryptoKey;
-  /** Subject common name. */
+  /** Subject common name; `""` for a subject without one. */
   commonName: string;
   /** DNS subject alternative names. */
   dnsNames?: readonly string[];
@@ -192,7 +192,8 @@ export class CertificateAuthority {
     if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial,
-      subject: [{ CN: [spec.commonName] }],
+      // No common name at all when none is given (etcd's grpc-proxy wants its client so).
+      subject: spec.commonName === "" ? [] : [{ CN: [spec.commonName] }],
       issuer: this.#cert.subject,
       notBefore: new Date(notBefore),
       notAfter: new Date(notAfter),

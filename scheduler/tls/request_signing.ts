@@ -43,8 +43,10 @@ export async function signRequested(
     throw new RangeError(`Cannot sign a certificate valid for ${wanted} ms: expected > 0`);
   }
   const validityMs = Math.min(wanted, MAX_REQUEST_VALIDITY_MS);
-  const commonName = csr.commonName === "" ? request.kind : csr.commonName;
   const proxy = request.kind === "proxy";
+  // etcd's grpc-proxy refuses a client certificate with a common name (it would be taken for
+  // a user by etcd's authentication): the proxy's has none.
+  const commonName = proxy ? "" : csr.commonName === "" ? "client" : csr.commonName;
   const signed = await ca.sign({
     publicKey: await csr.request.publicKey.export(),
     commonName,
@@ -56,7 +58,7 @@ export async function signRequested(
   events.record({
     at: request.now,
     kind: request.kind,
-    subject: commonName,
+    subject: commonName === "" ? "(proxy, no common name)" : commonName,
     serial: signed.serial,
     notAfter: signed.notAfter,
     requester: request.requester,

@@ -21,7 +21,7 @@ export interface TestPki {
   /** Issues `name` (SANs localhost and 127.0.0.1) into `<dir>/<name>/`. */
   issue(
     name: string,
-    options?: { usages?: KeyUsage[]; validityMs?: number; now?: number },
+    options?: { usages?: KeyUsage[]; validityMs?: number; now?: number; commonName?: string },
   ): Promise<TestIdentity>;
 }
 
@@ -38,7 +38,7 @@ export async function createTestPki(dir: string, label = "1"): Promise<TestPki> 
       const keys = await generateKeyPair();
       const signed = await ca.sign({
         publicKey: keys.publicKey,
-        commonName: name,
+        commonName: options.commonName ?? name,
         dnsNames: ["localhost"],
         ips: ["127.0.0.1"],
         usages: options.usages ?? ["serverAuth", "clientAuth"],

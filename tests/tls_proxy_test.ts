@@ -1,0 +1,77 @@
+/**
+ * End to end: `etcd-mesos-proxy --tls` in front of a `--tls` cluster. The proxy makes its key,
+ * gets its certificate from the scheduler's `POST /certificates/proxy`, reaches the members
+ * over https with it and serves clients over TLS; a client with a certificate of the CA reads
+ * and writes through it.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
+import type { TlsMaterial } from "../lib/tls/files.ts";
+import { createCsr } from "../lib/tls/csr.ts";
+import { generateKeyPair, privateKeyPem } from "../lib/tls/keys.ts";
+import { until } from "../lib/until.ts";
+import { freePort } from "../localcluster/ports.ts";
+import { ProgramProcess } from "./testing/processes.ts";
+import { withWorld } from "./testing/world.ts";
+
+const TOKEN = "tls-proxy-token-51c2";
+
+Deno.test("--tls: the proxy gets its certificate from the scheduler and serves clients over TLS", () =>
+  withWorld({ name: "tls-proxy", agents: 1, clusterSize: 1, scheduler: false }, async (world) => {
+    const tokenFile = `${world.work}/admin-token`;
+    await Deno.writeTextFile(tokenFile, TOKEN, { mode: 0o600 });
+    const scheduler = world.startScheduler({
+      flags: ["--tls", `--tls-dir=${world.work}/scheduler-tls`, `--admin-token-file=${tokenFile}`],
+    });
+    await world.admin.waitHealthy(1, 120_000);
+    const base = `http://127.0.0.1:${scheduler.admin.port}`;
+    const listen = `127.0.0.1:${freePort()}`;
+    const proxy = new ProgramProcess("proxy/main.ts", [
+      "--tls",
+      `--scheduler-url=${base}`,
+      `--admin-token-file=${tokenFile}`,
+      `--listen-client-urls=https://${listen}`,
+      `--data-dir=${world.work}/proxy`,
+      "--poll-interval=1s",
+      "--etcd-bin=/usr/bin/etcd",
+    ], world.logFile("proxy.log"));
+    try {
+      const keys = await generateKeyPair();
+      const res = await fetch(`${base}/certificates`, {
+        method: "POST",
+        body: await createCsr(keys, { commonName: "proxy-test-client" }),
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      const identity: TlsMaterial = {
+        caPem: await (await fetch(`${base}/ca.pem`)).text(),
+        certPem: await res.text(),
+        keyPem: await privateKeyPem(keys.privateKey),
+      };
+      const client = createEtcdAdminClient({
+        endpoints: [`https://${listen}`],
+        timeoutMs: 2000,
+        tls: () => identity,
+      });
+      try {
+        const read = await until(
+          () => client.linearizableRead().catch(() => undefined),
+          { timeoutMs: 60_000, what: "a read through the proxy over TLS" },
+        );
+        assert.ok(read.revision);
+      } finally {
+        client.close();
+      }
+      const history = await (await fetch(`${base}/history`)).json() as {
+        certificates: { kind: string }[];
+      };
+      assert.ok(history.certificates.some((c) => c.kind === "proxy"));
+      const log = await Deno.readTextFile(world.logFile("proxy.log"));
+      assert.doesNotMatch(log, /PRIVATE KEY/);
+      assert.ok(!log.includes(TOKEN));
+    } finally {
+      await proxy.stop();
+    }
+  }));
