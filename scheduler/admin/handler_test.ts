@@ -102,11 +102,18 @@ Deno.test("GET /metrics is Prometheus text", async () => {
   assert.match(body, /^etcd_mesos_member_leader\{member="etcd-1",host="h1"\} 1$/m);
 });
 
-Deno.test("GET / is the status page polling /stats and /members", async () => {
+Deno.test("GET / is the status page polling /stats, /members, /events and the charts", async () => {
   const res = await setup({ frameworkName: "<prod>" }).call("/");
   const html = await res.text();
   assert.match(res.headers.get("content-type")!, /^text\/html/);
-  assert.ok(html.includes('fetch("stats")') && html.includes('fetch("members")'));
+  for (const path of ["stats", "members", "events?limit=100", "charts/raft-index.svg"]) {
+    assert.ok(html.includes(`get("${path}"`), path);
+  }
+  assert.doesNotMatch(
+    html,
+    /<script src=|https?:\/\/(?!www\.w3\.org)/,
+    "no external script or CDN",
+  );
   assert.ok(html.includes("&#60;prod&#62;") && !html.includes("<prod>"), "name is escaped");
 });
 

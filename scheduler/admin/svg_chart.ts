@@ -113,6 +113,16 @@ export function lineChart(chart: LineChart): string {
     `<text x="${left}" y="${height - 8}" font-size="11">-${minutes}m</text>`,
     `<text x="${left + plotW}" y="${height - 8}" font-size="11" text-anchor="end">now</text>`,
   );
+  if (minutes >= 4 && minutes % 4 === 0) {
+    for (let k = 1; k < 4; k++) {
+      const at = round(left + (plotW * k) / 4);
+      parts.push(
+        `<line x1="${at}" x2="${at}" y1="${top}" y2="${top + plotH}" stroke="#f2f2f2"/>`,
+        `<text x="${at}" y="${height - 8}" font-size="11" text-anchor="middle">` +
+          `-${(minutes * (4 - k)) / 4}m</text>`,
+      );
+    }
+  }
   chart.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     const pts = s.points.map(([t, v]) => `${x(t)},${y(v)}`).join(" ");

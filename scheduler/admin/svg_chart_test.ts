@@ -69,6 +69,9 @@ Deno.test("seriesOf() and chartSvg() chart each member's raft index and db size 
   const raft = chartSvg("raft-index.svg", samples, now);
   assert.equal((raft.match(/<polyline/g) ?? []).length, 2);
   assert.match(raft, /raft index, last 60 minutes/);
+  for (const label of ["-60m", "-45m", "-30m", "-15m", "now"]) {
+    assert.ok(raft.includes(`>${label}</text>`), label);
+  }
   const db = chartSvg("db-size.svg", samples, now);
   assert.equal((db.match(/<polyline/g) ?? []).length, 1, "only samples within the hour");
   assert.match(db, /KiB<\/text>/);
