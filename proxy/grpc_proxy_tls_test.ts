@@ -6,9 +6,15 @@ import assert from "node:assert/strict";
 import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
 import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
 import { createTestPki } from "../lib/tls/testing/test_pki.ts";
-import { freePort } from "../localcluster/ports.ts";
 import { grpcProxyArgs, GrpcProxyProcess } from "./grpc_proxy.ts";
 import { tlsPaths } from "../lib/tls/files.ts";
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
 
 Deno.test("grpcProxyArgs() with tls: https endpoints, client and serving certificates", () => {
   const args = grpcProxyArgs({
