@@ -7,6 +7,7 @@
  * @module
  */
 import { findEtcdctl } from "../lib/backup/etcdctl.ts";
+import type { TlsMaterial } from "../lib/tls/files.ts";
 import { openBackupStore } from "../lib/backup/open_store.ts";
 import { isBackupId } from "../lib/backup/record.ts";
 import { BackupNotFoundError, type BackupStore } from "../lib/backup/store.ts";
@@ -68,6 +69,8 @@ export function createBackups(
     log: Logger;
     /** The artifact server's URL of `name` (available once it runs). */
     artifactUrl(name: string): string;
+    /** The scheduler's TLS identity towards etcd under `--tls`. */
+    tls?: () => TlsMaterial;
   },
 ): Backups | undefined {
   const b = c.backup;
@@ -87,6 +90,7 @@ export function createBackups(
     scratchDir: b.scratchDir ?? `${Deno.env.get("TMPDIR") ?? "/tmp"}/etcd-mesos-backup`,
     etcd: c.etcdBin,
     etcdctl: findEtcdctl(c.etcdctlBin, c.etcdBin),
+    ...(deps.tls ? { tls: deps.tls } : {}),
     intervalMs: b.store === undefined ? 0 : b.intervalMs,
     keep: b.keep,
     source: () => snapshotSource(shell?.members() ?? []),

@@ -12,6 +12,7 @@ import { takeBackup } from "../lib/backup/backup_job.ts";
 import type { BackupRecord } from "../lib/backup/record.ts";
 import { backupsToDelete } from "../lib/backup/retention.ts";
 import type { BackupStore } from "../lib/backup/store.ts";
+import type { TlsMaterial } from "../lib/tls/files.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 import { BackupBusyError } from "./admin/backup_routes.ts";
@@ -25,6 +26,8 @@ export interface BackupServiceOptions {
   /** etcd for the drill (the binary agents get). */
   etcd: string;
   etcdctl: string;
+  /** The scheduler's TLS identity towards etcd under `--tls`. */
+  tls?: () => TlsMaterial;
   /** Between scheduled backups; 0: none scheduled. */
   intervalMs: number;
   /** `--backup-keep`. */
@@ -138,6 +141,7 @@ export class BackupService {
         scratchDir: this.#o.scratchDir,
         etcd: this.#o.etcd,
         etcdctl: this.#o.etcdctl,
+        ...(this.#o.tls ? { tls: this.#o.tls } : {}),
         now: () => this.#clock.now(),
       });
     } catch (error) {

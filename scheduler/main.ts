@@ -146,6 +146,7 @@ async function wire(
     env: Deno.env.toObject(),
     log,
     artifactUrl: (name) => artifacts!.url(name),
+    ...(tls ? { tls: () => tls.client.current() } : {}),
   });
   if (backups) cleanup.push(() => backups.stop());
   const admin = Deno.serve(

@@ -15,6 +15,7 @@
 import { restoreDrill } from "./drill.ts";
 import { snapshotStatus } from "./etcdctl.ts";
 import { readSnapshot } from "./etcd_snapshot.ts";
+import type { TlsMaterial } from "../tls/files.ts";
 import { backupId, type BackupRecord } from "./record.ts";
 import { SnapshotDigest } from "./snapshot_digest.ts";
 import type { BackupStore } from "./store.ts";
@@ -30,6 +31,8 @@ export interface BackupJobOptions {
   etcd: string;
   /** etcdctl binary for `snapshot status` and `snapshot restore`. */
   etcdctl: string;
+  /** The client's TLS identity when etcd runs with `--tls`. */
+  tls?: () => TlsMaterial;
   /** The snapshot's chunks; default {@linkcode readSnapshot} of `endpoint`. */
   chunks?: AsyncIterable<Uint8Array>;
   /** Default `Date.now`. */
@@ -53,7 +56,10 @@ export async function takeBackup(options: BackupJobOptions): Promise<BackupRecor
     const digest = new SnapshotDigest();
     try {
       const chunks = options.chunks ??
-        readSnapshot(options.endpoint, { signal: options.signal });
+        readSnapshot(options.endpoint, {
+          signal: options.signal,
+          ...(options.tls ? { tls: options.tls() } : {}),
+        });
       for await (const chunk of chunks) {
         digest.update(chunk);
         await Promise.all([upload.write(chunk), writeAll(file, chunk)]);

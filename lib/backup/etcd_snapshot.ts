@@ -6,6 +6,8 @@
  * @module
  */
 import { Etcd3, type IOptions, type ISnapshotResponse } from "etcd3";
+import { etcd3TlsOptions } from "../etcd/endpoints.ts";
+import type { TlsMaterial } from "../tls/files.ts";
 
 /** Options of {@linkcode readSnapshot}. */
 export interface ReadSnapshotOptions {
@@ -13,6 +15,8 @@ export interface ReadSnapshotOptions {
   timeoutMs?: number;
   /** Aborting it ends the transfer with an error. */
   signal?: AbortSignal;
+  /** The client's TLS identity when etcd runs with `--tls`. */
+  tls?: TlsMaterial;
 }
 
 /** A failed snapshot transfer, naming the member. */
@@ -38,7 +42,11 @@ export async function* readSnapshot(
   options: ReadSnapshotOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const host = endpoint.replace(/^[a-z]+:\/\//i, "").replace(/\/+$/, "");
-  const client = new Etcd3({ hosts: [host], faultHandling: { global: ONCE } });
+  const client = new Etcd3({
+    hosts: [host],
+    faultHandling: { global: ONCE },
+    ...(options.tls ? etcd3TlsOptions(host, options.tls) : {}),
+  });
   const deadline = new Date(Date.now() + (options.timeoutMs ?? 3_600_000));
   let stream: AsyncIterable<ISnapshotResponse> & { cancel?: () => void } | undefined;
   const abort = () => stream?.cancel?.();

@@ -63,6 +63,21 @@ const ONCE = {
  */
 const IP_NAME_OVERRIDE = { "grpc.ssl_target_name_override": "localhost" };
 
+/**
+ * The `npm:etcd3` options presenting `tls` to the member at `endpoint` (`host:port`): its
+ * CA, certificate and key, and for an IP endpoint the name `localhost` to verify (see above).
+ */
+export function etcd3TlsOptions(endpoint: string, tls: TlsMaterial): Partial<IOptions> {
+  return {
+    ...(isIpLiteral(endpoint) ? { grpcOptions: IP_NAME_OVERRIDE } : {}),
+    credentials: {
+      rootCertificate: Buffer.from(tls.caPem),
+      privateKey: Buffer.from(tls.keyPem),
+      certChain: Buffer.from(tls.certPem),
+    },
+  };
+}
+
 function isIpLiteral(endpoint: string): boolean {
   const host = endpoint.slice(0, endpoint.lastIndexOf(":")).replace(/^\[|\]$/g, "");
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
@@ -216,16 +231,7 @@ export class EtcdEndpoints {
         hosts: [endpoint],
         dialTimeout: this.#timeoutMs,
         faultHandling: { global: ONCE, host: () => ONCE },
-        ...(tls
-          ? {
-            ...(isIpLiteral(endpoint) ? { grpcOptions: IP_NAME_OVERRIDE } : {}),
-            credentials: {
-              rootCertificate: Buffer.from(tls.caPem),
-              privateKey: Buffer.from(tls.keyPem),
-              certChain: Buffer.from(tls.certPem),
-            },
-          }
-          : {}),
+        ...(tls ? etcd3TlsOptions(endpoint, tls) : {}),
       });
       this.#clients.set(endpoint, client);
     }
