@@ -74,6 +74,7 @@ async function backupTo(label: string, store: BackupStore, endpoint: string, scr
 }
 
 const dir = await Deno.makeTempDir({ prefix: "bench-backup-" });
+await Deno.mkdir(`${dir}/etcd`);
 const etcd = await startEtcd({ dir: `${dir}/etcd`, startTimeoutMs: 60_000 });
 try {
   write(`cores: ${navigator.hardwareConcurrency}; filling etcd with ~${targetMb} MB…`);
