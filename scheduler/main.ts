@@ -24,6 +24,7 @@ import { teardown } from "../lib/mesos/calls.ts";
 import { createMasterDetector } from "../lib/mesos/master_detector.ts";
 import { createSchedulerClient } from "../lib/mesos/scheduler_client.ts";
 import { createAdminHandler } from "./admin/handler.ts";
+import { createOperations } from "./operations.ts";
 import { SchedulerHistory } from "./admin/history.ts";
 import { type ArtifactServer, startArtifactServer } from "./artifact_server.ts";
 import { type Config, coreOptionsOf, parseConfig, usage } from "./config.ts";
@@ -137,6 +138,10 @@ async function wire(
   };
   const idle = initialState(coreOptionsOf(c));
   const history = new SchedulerHistory();
+  // The audit trail, the probes' samples and etcd maintenance (`ops.recordEvent` is the hook
+  // for decisions made outside the core).
+  const ops = createOperations(c, { log });
+  cleanup.push(() => ops.stop());
   const tls = c.tls.enabled ? await tlsOf(c, address, log, stop) : undefined;
   if (c.tls.enabled && tls === undefined) return 0; // stopped while waiting for ZooKeeper
   if (tls) cleanup.push(() => tls.stop());
@@ -167,6 +172,7 @@ async function wire(
         current.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
       history,
+      ...ops.admin,
       ...(tls ? { tls: tls.admin } : {}),
       ...(backups ? { backups: backups.admin } : {}),
       token: pre.adminToken,
@@ -186,6 +192,7 @@ async function wire(
   });
   if (!leadership.leading) return leadership.exitCode;
   const { frameworkId, store, steppedDown } = leadership;
+  ops.lead();
   if (pre.plan.files.length > 0 || backups) {
     artifacts = await startArtifactServer({
       files: pre.plan.files,
@@ -230,7 +237,10 @@ async function wire(
     core: coreOptionsOf(c),
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
     newFramework: frameworkId === undefined,
-    onStep: (step) => history.observe(step),
+    onStep: (step) => {
+      history.observe(step);
+      ops.observe(step);
+    },
     logger: log,
     ...(tls
       ? {
@@ -242,6 +252,7 @@ async function wire(
   });
   current.shell = shell;
   cleanup.push(() => shell.stop());
+  ops.attach(shell, { admin: etcd, ...(tls ? { tls: () => tls.client.current() } : {}) });
   await backups?.attach(shell, { newFramework: frameworkId === undefined });
   log.info("executor artifacts", uris);
 

@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ClusterCallOptions } from "./admin.ts";
 import { EtcdAdminError } from "./admin_errors.ts";
-import { EtcdEndpoints, normalizeEndpoint } from "./endpoints.ts";
+import { EtcdEndpoints, type EtcdEndpointsOptions, normalizeEndpoint } from "./endpoints.ts";
 import {
   alarmTypeOf,
   type CompactResult,
@@ -28,6 +28,8 @@ export interface EtcdMaintenanceOptions {
   defragTimeoutMs?: number;
   /** Deadline of a compaction (waited for until physically applied); default 60000. */
   compactTimeoutMs?: number;
+  /** Mutual TLS to the members (as the admin client's `tls`); absent: plain http. */
+  tls?: EtcdEndpointsOptions["tls"];
   logger?: Logger;
 }
 
@@ -62,6 +64,7 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
       endpoints: options.endpoints,
       timeoutMs: options.timeoutMs ?? 5000,
       logger: options.logger ?? silentLogger,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     this.#defragTimeoutMs = options.defragTimeoutMs ?? 120_000;
     this.#compactTimeoutMs = options.compactTimeoutMs ?? 60_000;
