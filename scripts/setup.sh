@@ -40,3 +40,6 @@ ensure_deno
 ensure_debian_packages
 export PATH="$TOOLS/node_modules/.bin:$PATH"
 export DENO_NO_UPDATE_CHECK=1
+# npm packages the tests run as programs (s3rver, the S3-compatible server of the backup
+# tests): fetched from the npm registry into node_modules once.
+(cd "$ROOT" && deno cache --quiet lib/backup/testing/s3rver_main.ts >&2)
