@@ -2,6 +2,7 @@
 # The whole test suite: installs what is missing, then runs every test.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export SETUP_FOR_TESTS=1 # setup.sh also installs Chromium (the status page's browser test)
 # shellcheck source=setup.sh
 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
