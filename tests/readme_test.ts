@@ -63,6 +63,8 @@ Deno.test("README keeps its sections and documents every admin endpoint", async 
       "/metrics",
       "/history",
       "/reseed",
+      "/events",
+      "/charts/raft-index.svg",
     ]
   ) {
     assert.ok(text.includes(`\`${path}\``), path);
