@@ -104,3 +104,23 @@ Deno.test("takeBackup() commits a backup whose drill fails as unverified, with t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("takeBackup() verifies the snapshot of an etcd that never held a key", async () => {
+  const etcd = await startEtcd();
+  const dir = await Deno.makeTempDir({ prefix: "backup-job-" });
+  try {
+    const record = await takeBackup({
+      endpoint: etcd.clientUrl,
+      store: new FileBackupStore({ dir: `${dir}/store` }),
+      scratchDir: `${dir}/scratch`,
+      etcd: "/usr/bin/etcd",
+      etcdctl: "etcdctl",
+    });
+    assert.equal(record.verified, true, record.drill_error ?? "");
+    assert.equal(record.revision, "0");
+    assert.equal(record.keys, 0);
+  } finally {
+    await etcd.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
