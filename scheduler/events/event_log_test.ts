@@ -98,7 +98,7 @@ Deno.test("EventLog writes in batches, only after loading, and carries the store
   clock.advance(10_000);
   await settle();
   assert.equal(store.saved.length, 1, "no write without news");
-  log.record("restore", "c");
+  log.record("restore.done", "c");
   await log.close();
   assert.equal(store.saved.length, 2, "close() writes what is left");
   assert.deepEqual(store.stored.map((e) => e.seq), [41, 42, 43, 44, 45]);

@@ -10,6 +10,7 @@ import { isTerminal } from "../../lib/mesos/types.ts";
 import type { ObservedStep } from "../admin/history.ts";
 import type { Effect } from "../core/effects.ts";
 import type { ReseedRun } from "../core/reseed_run.ts";
+import type { BackupRef } from "../core/restore_run.ts";
 import { liveMembers, type State } from "../core/state.ts";
 import type { EventDraft } from "./event.ts";
 
@@ -186,7 +187,71 @@ function stateEvents(step: ObservedStep): EventDraft[] {
   return out;
 }
 
+const backupText = (b: BackupRef) =>
+  `backup ${b.id} (revision ${b.revision}${b.verified ? ", verified" : ", NOT verified"})`;
+
+/** Restores (in place and seeded) and newly known verified backups. */
+function restoreEvents(step: ObservedStep): EventDraft[] {
+  const { input, before, after } = step;
+  const was = before.restore;
+  const now = after.restore;
+  const out: EventDraft[] = [];
+  if (input.type === "backups" && now?.latest !== undefined && was?.latest?.id !== now.latest.id) {
+    out.push({
+      kind: "backup",
+      reason: `newest verified ${backupText(now.latest)}`,
+      fields: { backup: now.latest.id, revision: now.latest.revision },
+    });
+  }
+  if (now === undefined) return out;
+  const run = now.run;
+  if (run !== undefined && was?.run?.id !== run.id) {
+    out.push({
+      kind: "restore.started",
+      reason: `operator request: restore ${backupText(run.backup)} in place; fencing ` +
+        `${run.targets.map((t) => nameOf(after, t)).join(", ")}`,
+      fields: { restore: run.id, backup: run.backup.id },
+    });
+  }
+  if (run !== undefined && run.phase === "restoring" && was?.run?.phase !== "restoring") {
+    out.push({
+      kind: "restore.restoring",
+      reason: `every member is fenced; each restores ${backupText(run.backup)}`,
+      fields: { restore: run.id, backup: run.backup.id },
+    });
+  }
+  const seed = now.seed;
+  if (seed !== undefined && (was?.seed === undefined || was.seed.at !== seed.at)) {
+    const why = seed.source === "auto"
+      ? "automatic, after total loss"
+      : seed.source === "restore-from"
+      ? "--restore-from"
+      : "operator request";
+    out.push({
+      kind: "restore.started",
+      reason: `${why}: seed a new cluster from ${backupText(seed)}`,
+      fields: { backup: seed.id, source: seed.source },
+    });
+  }
+  if (now.done > (was?.done ?? 0) && now.last !== undefined) {
+    out.push({
+      kind: "restore.done",
+      reason: `the cluster serves backup ${now.last.backup}`,
+      fields: { backup: now.last.backup },
+    });
+  }
+  if (now.failed !== undefined && now.failed.at !== was?.failed?.at) {
+    out.push({ kind: "restore.failed", reason: now.failed.reason, fields: {} });
+  }
+  return out;
+}
+
 /** The decisions of one core step, in the order they were made. */
 export function eventsOfStep(step: ObservedStep): EventDraft[] {
-  return [...reseedEvents(step), ...effectEvents(step), ...stateEvents(step)];
+  return [
+    ...reseedEvents(step),
+    ...restoreEvents(step),
+    ...effectEvents(step),
+    ...stateEvents(step),
+  ];
 }

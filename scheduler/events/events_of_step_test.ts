@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ObservedStep } from "../admin/history.ts";
 import type { Effect, MemberLaunch } from "../core/effects.ts";
 import type { ReseedRun } from "../core/reseed_run.ts";
+import type { BackupRef, RestoreRun, RestoreState } from "../core/restore_run.ts";
 import { initialState, type MemberRecord, type State } from "../core/state.ts";
 import type { EventDraft } from "./event.ts";
 import { eventsOfStep } from "./events_of_step.ts";
@@ -88,6 +89,41 @@ const step = (
 
 const T = (t: string) => M.find((m) => m.name === t)!.taskId;
 const ranking = [T("etcd-2"), T("etcd-1")];
+
+const BACKUP: BackupRef = {
+  id: "20250101T000000000Z",
+  url: "http://s/backups/20250101T000000000Z.db",
+  sha256: "ab",
+  revision: "42",
+  verified: true,
+};
+
+const restore = (over: Partial<RestoreState> = {}): RestoreState => ({
+  autoRestore: true,
+  done: 0,
+  started: 0,
+  ...over,
+});
+
+const restoreRun = (over: Partial<RestoreRun> = {}): RestoreRun => ({
+  id: "restore-1",
+  source: "admin",
+  backup: BACKUP,
+  startedAt: 1000,
+  phase: "fencing",
+  phaseAt: 1000,
+  targets: [M[0]!.taskId, M[1]!.taskId],
+  clusterToken: "t2",
+  orders: [],
+  seq: 0,
+  ...over,
+});
+
+const backupsInput = (latest?: BackupRef): ObservedStep["input"] => ({
+  type: "backups",
+  autoRestore: true,
+  ...(latest ? { latest } : {}),
+});
 
 /** [what happened, the step, the events expected (kind and reason; fields checked apart)]. */
 const CASES: [string, ObservedStep, Pick<EventDraft, "kind" | "reason">[]][] = [
@@ -231,6 +267,81 @@ const CASES: [string, ObservedStep, Pick<EventDraft, "kind" | "reason">[]][] = [
       formed({ noSurvivor: { since: 5000, reason: "no member answers" } }),
     ),
     [{ kind: "reseed.ended", reason: "no survivor: no member answers" }],
+  ],
+  [
+    "a new verified backup",
+    {
+      ...step(formed(), formed({ restore: restore({ latest: BACKUP }) })),
+      input: backupsInput(BACKUP),
+    },
+    [{
+      kind: "backup",
+      reason: "newest verified backup 20250101T000000000Z (revision 42, verified)",
+    }],
+  ],
+  [
+    "the same backup reported again",
+    {
+      ...step(
+        formed({ restore: restore({ latest: BACKUP }) }),
+        formed({
+          restore: restore({ latest: BACKUP }),
+        }),
+      ),
+      input: backupsInput(BACKUP),
+    },
+    [],
+  ],
+  [
+    "an operator's restore in place",
+    step(formed(), formed({ restore: restore({ run: restoreRun(), started: 1 }) })),
+    [{
+      kind: "restore.started",
+      reason: "operator request: restore backup 20250101T000000000Z (revision 42, verified) " +
+        "in place; fencing etcd-1, etcd-2",
+    }],
+  ],
+  [
+    "every member fenced: restoring",
+    step(
+      formed({ restore: restore({ run: restoreRun() }) }),
+      formed({ restore: restore({ run: restoreRun({ phase: "restoring" }) }) }),
+    ),
+    [{
+      kind: "restore.restoring",
+      reason: "every member is fenced; each restores backup 20250101T000000000Z " +
+        "(revision 42, verified)",
+    }],
+  ],
+  [
+    "a restore done",
+    step(
+      formed({ restore: restore({ run: restoreRun({ phase: "restoring" }) }) }),
+      formed({ restore: restore({ done: 1, last: { at: 5000, backup: BACKUP.id } }) }),
+    ),
+    [{ kind: "restore.done", reason: "the cluster serves backup 20250101T000000000Z" }],
+  ],
+  [
+    "a restore failed",
+    step(
+      formed({ restore: restore({ run: restoreRun({ phase: "restoring" }) }) }),
+      formed({ restore: restore({ failed: { at: 5000, reason: "restore-1: not healthy" } }) }),
+    ),
+    [{ kind: "restore.failed", reason: "restore-1: not healthy" }],
+  ],
+  [
+    "an automatic restore after total loss seeds a new cluster",
+    step(
+      formed({ lost: true, restore: restore({ latest: BACKUP }) }),
+      state({
+        restore: restore({ latest: BACKUP, seed: { ...BACKUP, source: "auto", at: 5000 } }),
+      }),
+    ),
+    [{
+      kind: "restore.started",
+      reason: "automatic, after total loss: seed a new cluster from backup " +
+        "20250101T000000000Z (revision 42, verified)",
+    }],
   ],
   ["total loss", step(formed(), formed({ lost: true })), [
     {
