@@ -154,10 +154,13 @@ export async function setupTls(
         return;
       }
       const source = { agentId: request.agentId, executorId: request.executorId };
-      const reply = await signer.answer(parsed, source, members);
-      await call(message(source, encodeCertificateReply(reply))).catch((error) =>
-        log.warn("cannot send the certificate reply", { task: parsed.taskId, error })
-      );
+      try {
+        const reply = await signer.answer(parsed, source, members);
+        await call(message(source, encodeCertificateReply(reply)));
+      } catch (error) {
+        // E.g. the scheduler is stopping: the executor asks again.
+        log.warn("cannot answer the certificate request", { task: parsed.taskId, error });
+      }
     },
     stop() {
       client.stop();
