@@ -494,3 +494,31 @@ Deno.test("a framework reserving for a role it is not subscribed to, and refinem
     }
   });
 });
+
+Deno.test("a new agent process on the same work dir brings the reservations and volumes back", async () => {
+  await withWorld(async (w) => {
+    const ops = [
+      reserve([reserved("cpus", 1), reserved("mem", 64), reserved("disk", 100)]),
+      create([volume("m1")]),
+    ];
+    await accept(w, await nextOffer(w), ops);
+    for (const o of ops) assert.equal((await statusOf(w, o)).state, "OPERATION_FINISHED");
+    await Deno.writeTextFile(`${w.workDir}/volumes/roles/etcd/m1/kept`, "yes");
+    await w.agent.stop();
+    const again = await createLocalAgent({
+      master: w.master.url,
+      workDir: w.workDir,
+      resources: "cpus:2;mem:1024;disk:1000;ports:[31000-31009]",
+      logger: silentLogger,
+      options: { pingIntervalMs: 100, statusRetryMs: 100 },
+    });
+    try {
+      const id = await again.whenRegistered();
+      const offer = await offerWith(w, (o) => o.agent_id.value === id);
+      assert.deepEqual(volumesIn(offer), [{ ...volume("m1"), allocation_info: { role: ROLE } }]);
+      assert.equal(await Deno.readTextFile(`${w.workDir}/volumes/roles/etcd/m1/kept`), "yes");
+    } finally {
+      await again.stop();
+    }
+  });
+});
