@@ -145,6 +145,7 @@ async function wire(
   const tls = c.tls.enabled ? await tlsOf(c, address, log, stop) : undefined;
   if (c.tls.enabled && tls === undefined) return 0; // stopped while waiting for ZooKeeper
   if (tls) cleanup.push(() => tls.stop());
+  if (tls) ops.watchCertificates(tls.events);
   // Backups (`--backup-store`, `--restore-from`): the admin API serves them from the start.
   let artifacts: ArtifactServer | undefined;
   const backups = createBackups(c, {

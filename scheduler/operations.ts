@@ -23,6 +23,7 @@ import { clusterView } from "./maintenance/cluster_view.ts";
 import { Maintainer } from "./maintenance/maintainer.ts";
 import { DEFAULT_COOLDOWNS } from "./maintenance/plan.ts";
 import type { SchedulerShell } from "./shell.ts";
+import type { CertificateEvent, CertificateEvents } from "./tls/certificate_events.ts";
 
 /** The hook other features record a decision with (see `events/event.ts` for the kinds). */
 export type RecordEvent = (kind: EventKind, reason: string, fields?: EventFields) => AuditEvent;
@@ -36,6 +37,8 @@ export interface Operations {
   observe(step: ObservedStep): void;
   /** This scheduler leads: load the stored trail (in the background) and persist from now on. */
   lead(): void;
+  /** Records every certificate `source` signs (the ones signed so far first). */
+  watchCertificates(source: Pick<CertificateEvents, "onRecord">): void;
   /** Starts maintenance beside the running shell. */
   attach(
     shell: SchedulerShell,
@@ -77,6 +80,12 @@ export function createOperations(c: Config, deps: { log: Logger }): Operations {
       samples.observe(step);
       events.observe(step);
     },
+    watchCertificates(source) {
+      source.onRecord((e) => {
+        const { kind, reason, fields } = certificateEvent(e);
+        recordEvent(kind, reason, fields);
+      }, { replay: true });
+    },
     lead() {
       if (store === undefined) return;
       void events.load().catch((error) => log.error("cannot load the audit trail", { error }));
@@ -108,6 +117,25 @@ export function createOperations(c: Config, deps: { log: Logger }): Operations {
       closeEtcd();
       await events.close();
       await store?.close();
+    },
+  };
+}
+
+/** The audit trail's event of a signed certificate (never the certificate or a key). */
+export function certificateEvent(
+  e: CertificateEvent,
+): { kind: "certificate.issued"; reason: string; fields: EventFields } {
+  const until = new Date(e.notAfter).toISOString();
+  return {
+    kind: "certificate.issued",
+    reason: `${e.kind} certificate for ${e.subject}` +
+      `${e.requester === undefined ? "" : `, asked by ${e.requester}`}, valid until ${until}`,
+    fields: {
+      certificate: e.kind,
+      subject: e.subject,
+      serial: e.serial,
+      notAfter: until,
+      ...(e.names === undefined ? {} : { names: e.names.join(",") }),
     },
   };
 }

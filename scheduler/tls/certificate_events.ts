@@ -30,10 +30,24 @@ export const MAX_CERTIFICATE_EVENTS = 200;
 export class CertificateEvents {
   readonly #log: Logger;
   readonly #events: CertificateEvent[] = [];
+  readonly #listeners = new Set<(event: CertificateEvent) => void>();
   #count = 0;
 
   constructor(logger: Logger) {
     this.#log = logger;
+  }
+
+  /**
+   * Calls `listener` with every event recorded from now on (with `replay`, first with those
+   * kept so far), e.g. for the audit trail; returns a function that stops it.
+   */
+  onRecord(
+    listener: (event: CertificateEvent) => void,
+    options: { replay?: boolean } = {},
+  ): () => void {
+    if (options.replay) { for (const e of this.#events) listener(e); }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Records and logs `event`. */
@@ -41,6 +55,13 @@ export class CertificateEvents {
     this.#count++;
     this.#events.push(event);
     if (this.#events.length > MAX_CERTIFICATE_EVENTS) this.#events.shift();
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#log.warn("certificate event listener failed", { error });
+      }
+    }
     this.#log.info("certificate signed", {
       kind: event.kind,
       subject: event.subject,
