@@ -11,6 +11,7 @@
  * @module
  */
 import type { Logger } from "../lib/log.ts";
+import { until } from "../lib/until.ts";
 import { type ChaosEnvironment, startChaosEnvironment } from "./chaos/environment.ts";
 import { scenario, type ScenarioResult, summarize } from "./bench_stats.ts";
 
@@ -23,14 +24,9 @@ const MEMBERS = 3;
 
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
-async function poll<T>(what: string, timeoutMs: number, get: () => Promise<T | undefined>) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls `get` every 100 ms (the benchmark's resolution) with the project's `until`. */
+function poll<T>(what: string, timeoutMs: number, get: () => Promise<T | undefined>) {
+  return until(get, { timeoutMs, what, intervalMs: 100 });
 }
 
 /** Task ids of the members when a probe made after `minProbes` finds all of them healthy. */
@@ -44,11 +40,6 @@ async function healthyFull(env: ChaosEnvironment, minProbes: number): Promise<st
       ? ms.map((m) => m.taskId).sort()
       : undefined;
   });
-}
-
-async function logCount(env: ChaosEnvironment, msg: string): Promise<number> {
-  const text = await Deno.readTextFile(env.schedulerLog).catch(() => "");
-  return text.split("\n").filter((l) => l.includes(` ${msg}`)).length;
 }
 
 /** Kills 2 of 3 executors; seconds to a healthy full cluster, minus the reseed timeout. */
@@ -87,20 +78,16 @@ async function schedulerRestart(env: ChaosEnvironment): Promise<number> {
 
 /** Kills the leading master; seconds until re-subscribed to the new one and reconciled. */
 async function masterFailover(env: ChaosEnvironment): Promise<number> {
-  const subscribed = await logCount(env, "subscribed; reconciling tasks");
-  const reconciled = await logCount(env, "reconciliation finished");
+  const before = await env.admin.stats();
   const t0 = performance.now();
   await env.killLeadingMaster();
-  return await poll(
-    "re-subscribed and reconciled",
-    120_000,
-    async () =>
-      await logCount(env, "subscribed; reconciling tasks") > subscribed &&
-        await logCount(env, "reconciliation finished") > reconciled &&
-        (await env.admin.stats()).mutable === 1
-        ? since(t0)
-        : undefined,
-  );
+  return await poll("re-subscribed and reconciled", 120_000, async () => {
+    const s = await env.admin.stats();
+    return s.subscriptions > before.subscriptions &&
+        s.reconciliations > before.reconciliations && s.mutable === 1
+      ? since(t0)
+      : undefined;
+  });
 }
 
 /** Samples per scenario. */
@@ -150,7 +137,7 @@ export async function benchFailover(
       log.info("quorum loss", { secondsBeyondTimeout: samples.loss.at(-1)!.toFixed(2) });
     }
   } catch (e) {
-    const tail = await Deno.readTextFile(env.schedulerLog).catch(() => "");
+    const tail = await env.schedulerLogText();
     log.error("failover bench failed", { scheduler: tail.slice(-4000) });
     throw e;
   } finally {

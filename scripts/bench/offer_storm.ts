@@ -16,7 +16,7 @@ import { startLocalMesosProcess } from "../../localcluster/processes.ts";
 import { MASTER_INTERNAL } from "../../lib/localmesos/internal_protocol.ts";
 import { readRecords } from "../../lib/mesos/recordio.ts";
 import { freePort } from "../../localcluster/ports.ts";
-import { SchedulerProcess } from "../../tests/scheduler_harness.ts";
+import { ProgramProcess } from "../../tests/testing/processes.ts";
 import { summarize, type Summary } from "../bench_stats.ts";
 
 /** Options of {@linkcode offerStorm}. */
@@ -193,12 +193,12 @@ export async function offerStorm(o: OfferStormOptions): Promise<OfferStormResult
     watching.push(watchEvents(mine, enc));
     return new Response(theirs, { status: res.status, headers: res.headers });
   });
-  let scheduler: SchedulerProcess | undefined;
+  let scheduler: ProgramProcess | undefined;
   const log = Deno.env.get("STORM_KEEP_LOG") ??
     await Deno.makeTempFile({ prefix: "etcd-mesos-storm-", suffix: ".log" });
   try {
     await registerAgents(master.url, `http://127.0.0.1:${agentServer.addr.port}`, o.agents);
-    scheduler = new SchedulerProcess([
+    scheduler = new ProgramProcess("scheduler/main.ts", [
       `--master=127.0.0.1:${proxy.addr.port}`,
       "--ephemeral",
       "--cluster-size=3",

@@ -8,10 +8,11 @@
 import { createEtcdAdminClient } from "../../lib/etcd/admin_client.ts";
 import type { Logger } from "../../lib/log.ts";
 import { ZkClient } from "../../lib/zk/client.ts";
+import type { ReseedRecord } from "../../scheduler/admin/history.ts";
 import type { MemberView } from "../../scheduler/core/views.ts";
 import { until } from "../../lib/until.ts";
 import { endpointsOf } from "../../tests/testing/etcd.ts";
-import { startChaosEnvironment } from "./environment.ts";
+import { type ChaosEnvironment, startChaosEnvironment } from "./environment.ts";
 import { type FaultName, injectFault } from "./faults.ts";
 import { type MonitorReport, startMonitor } from "./monitor.ts";
 import type { Rng } from "./rng.ts";
@@ -88,7 +89,6 @@ export interface ChaosResult {
 }
 
 const FRAMEWORK_NODE = "/etcd-mesos/etcd_framework_id";
-const RANKED = "survivors ranked by raft index";
 
 async function readFrameworkId(zkUrl: string): Promise<string> {
   const zk = await ZkClient.connect(zkUrl);
@@ -99,9 +99,16 @@ async function readFrameworkId(zkUrl: string): Promise<string> {
   }
 }
 
-async function rankedLines(file: string): Promise<string[]> {
-  const text = await Deno.readTextFile(file).catch(() => "");
-  return text.split("\n").filter((l) => l.includes(RANKED));
+/** The reseeds the running scheduler has ranked survivors for (its `/history`). */
+async function rankedReseeds(env: ChaosEnvironment): Promise<ReseedRecord[]> {
+  const { reseeds } = await env.admin.history().catch(() => ({ reseeds: [] }));
+  return reseeds.filter((r) => r.ranking.length > 0);
+}
+
+/** One reseed as the evidence of a window: `reseed-1 (auto): ranking etcd-2@14; done`. */
+function evidenceOf(r: ReseedRecord): string {
+  const ranking = r.ranking.map((x) => `${x.member}@${x.raftIndex}`).join(",");
+  return `${r.id} (${r.source}): ranking ${ranking}; ${r.outcome ?? r.phase}`;
 }
 
 const live = (ms: MemberView[]) =>
@@ -158,7 +165,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       while (Date.now() < injectUntil && !o.signal?.aborted) {
         if (order.length === 0) order = o.rng.shuffle(o.faults);
         const fault = order.shift()!;
-        const ranked = (await rankedLines(env.schedulerLog)).length;
+        const ranked = (await rankedReseeds(env)).length;
         const injectedAt = Date.now();
         const out = await injectFault(fault, env, members, o.rng);
         frozen.push(...out.frozen ?? []);
@@ -198,13 +205,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         });
         log.info("recovered", { fault, seconds: recoverySeconds.toFixed(1) });
         if (fault === "drop-majority") {
-          const lines = (await rankedLines(env.schedulerLog)).slice(ranked);
+          const done = (await rankedReseeds(env)).slice(ranked);
+          const last = done.at(-1);
           reseeds.push({
             injectedAt,
             healedAt: Date.now(),
-            evidence: lines.at(-1)?.trim() ?? "no 'survivors ranked' line in the scheduler log",
+            evidence: last ? evidenceOf(last) : "no ranked reseed in the scheduler's /history",
           });
-          if (lines.length === 0) failures.push("drop-majority healed without a logged reseed");
+          if (last === undefined) {
+            failures.push("drop-majority healed without a reseed in /history");
+          }
         }
         await new Promise((r) => setTimeout(r, o.settleMs ?? 2000));
       }
@@ -293,7 +303,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   } catch (e) {
     failures.push(`run aborted: ${(e as Error).stack ?? e}`);
     log.error("scheduler log tail", {
-      tail: (await Deno.readTextFile(env.schedulerLog).catch(() => "")).slice(-6000),
+      tail: (await env.schedulerLogText()).slice(-6000),
     });
   } finally {
     for (const pid of frozen) {

@@ -139,6 +139,8 @@ export interface World {
   readonly agents: readonly LocalAgent[];
   /** The leading master, if any. */
   leader(): LocalMaster | undefined;
+  /** Every scheduler started, oldest first. */
+  readonly schedulers: readonly Scheduler[];
   /** The scheduler started last. */
   readonly scheduler: Scheduler;
   /** Its admin API. */
@@ -151,6 +153,13 @@ export interface World {
   killLeadingMaster(): Promise<string>;
   /** Stops agent `agentId` (its executors die with it) and starts a fresh agent instead. */
   replaceAgent(agentId: string): Promise<void>;
+  /**
+   * The next agent slot: its index, work directory (created) and resources (its own slice of
+   * the reserved ports), for an agent started outside the world (e.g. as a process).
+   */
+  reserveAgentSlot(): Promise<{ index: number; workDir: string; resources: string }>;
+  /** Runs `cleanup` at the stop, after the schedulers stopped and before the local Mesos. */
+  defer(cleanup: () => Promise<unknown>): void;
   /** The agent running `member`. */
   agentOf(member: MemberView): LocalAgent;
   /** Kills `member`'s executor (SIGKILL); its etcd dies with it. */
@@ -307,6 +316,7 @@ class LocalWorld implements World {
   readonly #schedulers: Scheduler[] = [];
   readonly #frozen = new Set<number>();
   readonly #logs: string[] = [];
+  readonly #deferred: (() => Promise<unknown>)[] = [];
   #masters: LocalMaster[];
   #agents: LocalAgent[];
   #agentIndex: number;
@@ -358,6 +368,10 @@ class LocalWorld implements World {
 
   leader(): LocalMaster | undefined {
     return this.#masters.find((m) => m.isLeader());
+  }
+
+  get schedulers(): readonly Scheduler[] {
+    return this.#schedulers;
   }
 
   get scheduler(): Scheduler {
@@ -446,15 +460,9 @@ class LocalWorld implements World {
   async replaceAgent(agentId: string): Promise<void> {
     const agent = this.#agents.find((a) => a.id === agentId);
     if (!agent) throw new Error(`No running agent ${agentId}`);
-    const slots = this.#options.portSlots ?? this.#options.agents;
-    if (this.#agentIndex >= slots) {
-      throw new Error(`No ports reserved for agent ${this.#agentIndex} (portSlots ${slots})`);
-    }
+    const { index: i, workDir, resources } = await this.reserveAgentSlot();
     await agent.stop();
     this.#agents = this.#agents.filter((a) => a !== agent);
-    const i = this.#agentIndex++;
-    const workDir = `${this.work}/mesos/agent-${i}`;
-    await Deno.mkdir(workDir, { recursive: true });
     let master: string | (() => Promise<URL | undefined>) = this.masterSpec;
     if (this.masterSpec.startsWith("zk://")) {
       this.#detector ??= createMasterDetector(this.masterSpec, {
@@ -466,12 +474,27 @@ class LocalWorld implements World {
     const fresh = await createLocalAgent({
       master,
       workDir,
-      resources: resourcesForAgent(this.#resources, i),
+      resources,
       logger: createLogger({ level: "warn", fields: { test: this.name, agent: i } }),
       options: this.#options.agentTuning,
     });
     this.#agents.push(fresh);
     await fresh.whenRegistered();
+  }
+
+  async reserveAgentSlot(): Promise<{ index: number; workDir: string; resources: string }> {
+    const slots = this.#options.portSlots ?? this.#options.agents;
+    if (this.#agentIndex >= slots) {
+      throw new Error(`No ports reserved for agent ${this.#agentIndex} (portSlots ${slots})`);
+    }
+    const index = this.#agentIndex++;
+    const workDir = `${this.work}/mesos/agent-${index}`;
+    await Deno.mkdir(workDir, { recursive: true });
+    return { index, workDir, resources: resourcesForAgent(this.#resources, index) };
+  }
+
+  defer(cleanup: () => Promise<unknown>): void {
+    this.#deferred.push(cleanup);
   }
 
   agentOf(member: MemberView): LocalAgent {
@@ -563,6 +586,7 @@ class LocalWorld implements World {
       }),
     );
     const quiet = (what: string) => (e: unknown) => this.log.warn(`stop: ${what}`, { e });
+    for (const cleanup of this.#deferred.reverse()) await cleanup().catch(quiet("deferred"));
     await Promise.allSettled(this.#agents.map((a) => a.stop().catch(quiet("agent"))));
     await Promise.allSettled(this.#masters.map((m) => m.stop().catch(quiet("master"))));
     await this.mesos.stop().catch(quiet("mesos"));
