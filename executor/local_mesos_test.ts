@@ -26,6 +26,7 @@ import {
   type MaintenanceOutcome,
   parseMaintenanceOutcome,
 } from "../contract/orders.ts";
+import { until } from "../lib/until.ts";
 
 const logger = createLogger({ level: "warn" });
 
@@ -94,16 +95,6 @@ async function listening(port: number): Promise<boolean> {
   }
 }
 
-async function until<T>(what: string, check: () => T | undefined | false, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 Deno.test({
   name: "executor on the local Mesos: fetched artifact runs etcd, obeys orders and KILL",
   sanitizeOps: false,
@@ -163,10 +154,18 @@ Deno.test({
           encodeMaintenanceOrder({ op, id: op }),
         ),
       );
-      return await until(`${op} outcome`, () => outcomes[before]);
+      return await until(() => outcomes[before], {
+        timeoutMs: 60_000,
+        what: `${op} outcome`,
+        intervalMs: 50,
+      });
     };
     try {
-      await until("TASK_RUNNING", () => states().includes("TASK_RUNNING"), 90_000);
+      await until(() => states().includes("TASK_RUNNING"), {
+        timeoutMs: 90_000,
+        what: "TASK_RUNNING",
+        intervalMs: 50,
+      });
       const port = launched!.clientPort;
       assert.equal(await healthy(port), true, "TASK_RUNNING but etcd does not answer");
       assert.deepEqual(states(), ["TASK_STARTING", "TASK_RUNNING"]);
@@ -179,10 +178,18 @@ Deno.test({
       assert.equal(await healthy(port), true);
 
       await client.call(kill(launched!.task.task_id.value));
-      await until("TASK_KILLED", () => states().includes("TASK_KILLED"));
+      await until(() => states().includes("TASK_KILLED"), {
+        timeoutMs: 60_000,
+        what: "TASK_KILLED",
+        intervalMs: 50,
+      });
       assert.equal(await listening(port), false, "etcd still listens after KILL");
       // The agent reports the executor's exit as FAILURE with its raw wait status.
-      const exit = await until("executor exit", () => failures[0], 20_000);
+      const exit = await until(() => failures[0], {
+        timeoutMs: 20_000,
+        what: "executor exit",
+        intervalMs: 50,
+      });
       assert.deepEqual(exit, { executorId: "etcd-exec-1", status: 0 });
       await client.call(teardown());
     } finally {

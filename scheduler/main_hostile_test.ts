@@ -9,6 +9,7 @@ import { createLocalMaster, type LocalMaster } from "../lib/localmesos/master/ma
 import { ZkClient } from "../lib/zk/client.ts";
 import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { runScheduler } from "./main.ts";
+import { until } from "../lib/until.ts";
 
 const PRINCIPAL = "etcd-mesos-fw";
 const SECRET = "s3cr3t-Kq9!zW-never-logged";
@@ -22,16 +23,6 @@ interface FrameworkState {
 async function frameworks(master: LocalMaster): Promise<FrameworkState[]> {
   const res = await fetch(`${master.url}/master/state`);
   return (await res.json()).frameworks;
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Resolves with `p`, or rejects after `ms` naming `what`. */
@@ -134,10 +125,10 @@ Deno.test("runScheduler() subscribes to a master with authentication on, and log
       {},
       { logger, writeErr: (l) => writes.push(l), signal: stop.signal },
     );
-    const [fw] = await until("the framework", async () => {
+    const [fw] = await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.active ? f : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the framework", intervalMs: 100 });
     assert.equal(fw!.principal, PRINCIPAL);
     assert.ok(logger.records.some((r) => r.msg === "subscribed"));
     stop.abort();

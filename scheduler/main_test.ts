@@ -4,6 +4,7 @@ import { createLocalMaster, type LocalMaster } from "../lib/localmesos/master/ma
 import { ZkClient } from "../lib/zk/client.ts";
 import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
 import { runScheduler } from "./main.ts";
+import { until } from "../lib/until.ts";
 
 const ZK = "--zk-framework-persist=zk://127.0.0.1:1/etcd-mesos";
 
@@ -78,16 +79,6 @@ async function frameworks(master: LocalMaster): Promise<{ id: string; active: bo
   return (await res.json()).frameworks;
 }
 
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function schedulerArgs(master: LocalMaster, adminPort: number, extra: string[]): string[] {
   return [
     `--master=${master.url}`,
@@ -112,22 +103,23 @@ Deno.test("runScheduler() keeps the framework across a restart through the id in
       logger,
       signal: first.signal,
     });
-    const [fw] = await until("the framework", async () => {
+    const [fw] = await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.active ? f : undefined;
+    }, { timeoutMs: 20_000, what: "the framework", intervalMs: 100 });
+    const healthz = await until(() => fetch(`http://127.0.0.1:${adminPort}/healthz`), {
+      timeoutMs: 20_000,
+      what: "the admin API",
+      intervalMs: 100,
     });
-    const healthz = await until(
-      "the admin API",
-      () => fetch(`http://127.0.0.1:${adminPort}/healthz`),
-    );
     assert.equal(healthz.status, 503);
     await healthz.body?.cancel();
     const raw = await ZkClient.connect(zk.url);
     try {
-      const stored = await until("the stored id", async () => {
+      const stored = await until(async () => {
         const { data } = await raw.getData("/etcd-mesos/etcd_framework_id");
         return new TextDecoder().decode(data);
-      });
+      }, { timeoutMs: 20_000, what: "the stored id", intervalMs: 100 });
       assert.equal(stored, fw!.id);
     } finally {
       await raw.close();
@@ -142,10 +134,10 @@ Deno.test("runScheduler() keeps the framework across a restart through the id in
       logger: silentLogger,
       signal: second.signal,
     });
-    await until("the same framework, active again", async () => {
+    await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.id === fw!.id && f[0]!.active ? true : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the same framework, active again", intervalMs: 100 });
     second.abort();
     assert.equal(await run2, 0);
     assert.ok(logger.records.some((r) => r.msg.startsWith("no framework id stored")));
@@ -163,10 +155,10 @@ Deno.test("runScheduler() tears an ephemeral framework down when stopped", async
       logger: silentLogger,
       signal: stop.signal,
     });
-    await until("the framework", async () => {
+    await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.active ? true : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the framework", intervalMs: 100 });
     stop.abort();
     assert.equal(await run, 0);
     assert.deepEqual(await frameworks(master), []);
@@ -185,22 +177,27 @@ Deno.test("runScheduler() exits 1 and registers nothing new when Mesos removed t
   try {
     const first = new AbortController();
     const run1 = runScheduler(args, {}, { logger: silentLogger, signal: first.signal });
-    const [fw] = await until("the framework", async () => {
+    const [fw] = await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.active ? f : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the framework", intervalMs: 100 });
     const raw = await ZkClient.connect(zk.url);
     try {
-      await until("the stored id", () => raw.exists("/etcd-mesos/etcd_framework_id"));
+      await until(() => raw.exists("/etcd-mesos/etcd_framework_id"), {
+        timeoutMs: 20_000,
+        what: "the stored id",
+        intervalMs: 100,
+      });
     } finally {
       await raw.close();
     }
     first.abort();
     assert.equal(await run1, 0);
-    await until(
-      "the framework to be removed",
-      async () => (await frameworks(master)).length === 0 ? true : undefined,
-    );
+    await until(async () => (await frameworks(master)).length === 0 ? true : undefined, {
+      timeoutMs: 20_000,
+      what: "the framework to be removed",
+      intervalMs: 100,
+    });
 
     const logger = memoryLogger({ level: "info" });
     assert.equal(await runScheduler(args, {}, { logger }), 1);
@@ -233,18 +230,18 @@ Deno.test("runScheduler(): a second scheduler stands by without subscribing and 
       logger: silentLogger,
       signal: a.signal,
     });
-    const [fw] = await until("the framework", async () => {
+    const [fw] = await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.active ? f : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the framework", intervalMs: 100 });
     runB = runScheduler(schedulerArgs(master, portB, [zkArg]), {}, {
       logger: silentLogger,
       signal: b.signal,
     });
-    const standby = await until("B standing by", async () => {
+    const standby = await until(async () => {
       const h = await adminGet(portB, "/healthz");
       return h.body.startsWith("standby: leader is") ? h : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "B standing by", intervalMs: 100 });
     assert.deepEqual(standby, { status: 200, body: `standby: leader is 127.0.0.1:${portA}` });
     assert.equal(JSON.parse((await adminGet(portB, "/stats")).body).leader, 0);
     assert.equal(JSON.parse((await adminGet(portA, "/stats")).body).leader, 1);
@@ -256,14 +253,14 @@ Deno.test("runScheduler(): a second scheduler stands by without subscribing and 
 
     a.abort();
     assert.equal(await runA, 0);
-    await until("B leading", async () => {
+    await until(async () => {
       const s = JSON.parse((await adminGet(portB, "/stats")).body);
       return s.leader === 1 ? true : undefined;
-    });
-    await until("the same framework, resubscribed by B", async () => {
+    }, { timeoutMs: 20_000, what: "B leading", intervalMs: 100 });
+    await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.id === fw!.id && f[0]!.active ? true : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the same framework, resubscribed by B", intervalMs: 100 });
     b.abort();
     assert.equal(await runB, 0);
     runB = undefined;
@@ -286,7 +283,11 @@ Deno.test("runScheduler() waits for ZooKeeper at start, answering as a standby, 
       logger: silentLogger,
       signal: stop.signal,
     });
-    const h = await until("the admin API", () => adminGet(port, "/healthz"));
+    const h = await until(() => adminGet(port, "/healthz"), {
+      timeoutMs: 20_000,
+      what: "the admin API",
+      intervalMs: 100,
+    });
     assert.equal(h.status, 200);
     assert.match(h.body, /^standby: (waiting for the leader lock|leader unknown)/);
     assert.equal(JSON.parse((await adminGet(port, "/stats")).body).leader, 0);
@@ -315,18 +316,18 @@ Deno.test("runScheduler() steps down with exit 1 when the leader lock went to an
       logger: logA,
       signal: a.signal,
     });
-    const [fw] = await until("the framework", async () => {
+    const [fw] = await until(async () => {
       const f = await frameworks(master);
       return f.length === 1 && f[0]!.active ? f : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "the framework", intervalMs: 100 });
     runB = runScheduler(schedulerArgs(master, portB, [zkArg]), {}, {
       logger: silentLogger,
       signal: b.signal,
     });
-    await until("B standing by", async () => {
+    await until(async () => {
       const h = await adminGet(portB, "/healthz");
       return h.body.startsWith("standby: leader is") ? h : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "B standing by", intervalMs: 100 });
     // As if A's session had expired: its lock node goes, so B is first in line now.
     const dir = "/etcd-mesos/etcd_leader";
     for (const child of await raw.getChildren(dir)) {
@@ -345,13 +346,13 @@ Deno.test("runScheduler() steps down with exit 1 when the leader lock went to an
       ),
       logA.lines.join("\n"),
     );
-    await until("B leading the same framework", async () => {
+    await until(async () => {
       const s = JSON.parse((await adminGet(portB, "/stats")).body);
       const f = await frameworks(master);
       return s.leader === 1 && f.length === 1 && f[0]!.id === fw!.id && f[0]!.active
         ? true
         : undefined;
-    });
+    }, { timeoutMs: 20_000, what: "B leading the same framework", intervalMs: 100 });
     b.abort();
     assert.equal(await runB, 0);
     runB = undefined;
