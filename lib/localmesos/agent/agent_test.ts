@@ -204,6 +204,7 @@ Deno.test("a framework shutdown the master sends while re-admitting the agent is
       customTask({ taskId: "t-s", executorId: "s", agentId: agent.id!, command: RUN_EXECUTOR }),
     );
     await waitFor("executor s", () => sandboxOf(agent, "s").catch(() => undefined));
+    await waitFor("executor s's process", () => agent.executorPids().length > 0);
     const [pid] = agent.executorPids();
     assert.ok(pid !== undefined && processExists(pid));
     // The master forgot the agent (it was removed as unreachable): the agent re-registers,
