@@ -18,6 +18,7 @@ import {
 } from "./testing/scripted_server.ts";
 import { transcriptBytes, transcriptText } from "../../tests/fixtures/transcripts.ts";
 import { sameBytes } from "./uuid.ts";
+import { nextMatching } from "./testing/notices.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 
@@ -28,27 +29,6 @@ async function envFor(server: ScriptedServer, extra: Record<string, string> = {}
     if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
   }
   return { ...env, MESOS_AGENT_ENDPOINT: `127.0.0.1:${server.port}`, ...extra };
-}
-
-/** Reads notices until one matches, failing after `ms`. */
-async function until(
-  it: AsyncIterator<ExecutorNotice>,
-  pred: (n: ExecutorNotice) => boolean,
-  ms = 5000,
-): Promise<ExecutorNotice> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no matching notice within ${ms} ms`)), ms);
-  });
-  try {
-    for (;;) {
-      const r = await Promise.race([it.next(), timeout]);
-      if (r.done) throw new Error("notices ended");
-      if (pred(r.value)) return r.value;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const isEvent = (type: string) => (n: ExecutorNotice) =>
@@ -94,7 +74,7 @@ Deno.test("executor client replays the captured agent stream and subscribes with
   const client = createExecutorClient({ env: await envFor(agent.server), encoding: "json" });
   try {
     const it = client[Symbol.asyncIterator]();
-    const connected = await until(it, (n) => n.type === "connected");
+    const connected = await nextMatching(it, (n) => n.type === "connected");
     assert.ok(connected.type === "connected");
     assert.equal(connected.subscribed.executor_info.executor_id.value, "e1");
     assert.equal(connected.subscribed.framework_info.id!.value, FW);
@@ -141,7 +121,7 @@ Deno.test("executor client update() stamps the status and keeps it until ACKNOWL
   });
   try {
     const it = client[Symbol.asyncIterator]();
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     const before = Date.now() / 1000;
     const uuid = await client.update({ task_id: { value: "t1" }, state: "TASK_RUNNING" });
     const sent = call(agent.server.requests[1]!);
@@ -158,7 +138,7 @@ Deno.test("executor client update() stamps the status and keeps it until ACKNOWL
     }
     assert.equal(client.unacknowledgedUpdates.length, 1);
     agent.streams[0]!.push(ackRecord("t1", uuid));
-    await until(it, isEvent("ACKNOWLEDGED"));
+    await nextMatching(it, isEvent("ACKNOWLEDGED"));
     assert.deepEqual(client.unacknowledgedUpdates, []);
   } finally {
     await stop(client, agent.server);
@@ -177,18 +157,18 @@ Deno.test("executor client resends unacknowledged updates and tasks on re-subscr
   });
   try {
     const it = client[Symbol.asyncIterator]();
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     agent.streams[0]!.push(launch!);
-    await until(it, isEvent("LAUNCH"));
+    await nextMatching(it, isEvent("LAUNCH"));
     const running = await client.update({ task_id: { value: "t1" }, state: "TASK_RUNNING" });
     agent.streams[0]!.end(); // the agent restarts
-    const lost = await until(it, (n) => n.type === "disconnected");
+    const lost = await nextMatching(it, (n) => n.type === "disconnected");
     assert.ok(lost.type === "disconnected" && lost.willRetry);
     assert.match(lost.reason, /agent ended the stream/);
     // While disconnected an update is only queued.
     const finished = await client.update({ task_id: { value: "t1" }, state: "TASK_FINISHED" });
     assert.equal(agent.server.requests.filter((r) => call(r).type === "UPDATE").length, 1);
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
 
     const again = call(agent.subscribes()[1]!).subscribe!;
     assert.deepEqual(again.unacknowledged_tasks!.map((t) => t.task_id.value), ["t1"]);
@@ -198,17 +178,17 @@ Deno.test("executor client resends unacknowledged updates and tasks on re-subscr
     assert.ok(sameBytes(resent[1]!.uuid, finished));
 
     agent.streams[1]!.push(ackRecord("t1", running));
-    await until(it, isEvent("ACKNOWLEDGED"));
+    await nextMatching(it, isEvent("ACKNOWLEDGED"));
     agent.streams[1]!.end();
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     const third = call(agent.subscribes()[2]!).subscribe!;
     assert.equal(third.unacknowledged_tasks, undefined, "t1 had an update acknowledged");
     assert.deepEqual(third.unacknowledged_updates!.map((u) => u.status.state), ["TASK_FINISHED"]);
 
     agent.streams[2]!.push(ackRecord("t1", finished));
-    await until(it, isEvent("ACKNOWLEDGED"));
+    await nextMatching(it, isEvent("ACKNOWLEDGED"));
     agent.streams[2]!.end();
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     assert.deepEqual(call(agent.subscribes()[3]!).subscribe, {});
   } finally {
     await stop(client, agent.server);
@@ -225,7 +205,7 @@ Deno.test("executor client without checkpointing reports the disconnection at on
   try {
     const seen: ExecutorNotice[] = [];
     const it = client[Symbol.asyncIterator]();
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     agent.streams[0]!.end();
     await assert.rejects(async () => {
       for (let n = await it.next(); !n.done; n = await it.next()) seen.push(n.value);
@@ -266,8 +246,8 @@ Deno.test("executor client with checkpointing gives up after MESOS_RECOVERY_TIME
   });
   try {
     const it = client[Symbol.asyncIterator]();
-    await until(it, (n) => n.type === "connected");
-    const lost = await until(it, (n) => n.type === "disconnected");
+    await nextMatching(it, (n) => n.type === "connected");
+    const lost = await nextMatching(it, (n) => n.type === "disconnected");
     assert.ok(lost.type === "disconnected" && lost.willRetry);
     const err = await client.done.catch((e) => e);
     assert.ok(err instanceof AgentLostError);
@@ -291,7 +271,7 @@ Deno.test("executor client update() drops an update the agent rejects with 4xx",
   const client = createExecutorClient({ env: await envFor(agent.server), encoding: "json" });
   try {
     const it = client[Symbol.asyncIterator]();
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     const err = await client.update({ task_id: { value: "t1" }, state: "TASK_RUNNING" }).catch((
       e,
     ) => e);

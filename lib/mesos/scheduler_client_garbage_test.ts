@@ -19,6 +19,7 @@ import {
 } from "./testing/scripted_server.ts";
 import { memoryLogger } from "../log.ts";
 import type { SchedulerCall } from "./calls.ts";
+import { nextMatching } from "./testing/notices.ts";
 
 const FW = "21876e6e-9ac8-4f1c-9ded-ea98ae5d022f-0000";
 const STREAM = "8ccff7d3-3bc3-4ff0-a1c1-c5cb76705958";
@@ -36,29 +37,6 @@ const subscribed = (e: Encoding) =>
   }, e);
 const heartbeat = (e: Encoding) => event({ type: "HEARTBEAT" }, e);
 const jsonRecord = (text: string) => encodeRecord(enc(text));
-
-/** Reads notices until one matches, failing after `ms`. */
-async function until(
-  it: AsyncIterator<SchedulerNotice>,
-  pred: (n: SchedulerNotice) => boolean,
-  seen: SchedulerNotice[] = [],
-  ms = 5000,
-): Promise<SchedulerNotice> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no matching notice within ${ms} ms`)), ms);
-  });
-  try {
-    for (;;) {
-      const r = await Promise.race([it.next(), timeout]);
-      if (r.done) throw new Error("notices ended");
-      seen.push(r.value);
-      if (pred(r.value)) return r.value;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * A master whose first SUBSCRIBE gets `first` (then the stream ends unless `keepOpen`), and
@@ -150,11 +128,11 @@ for (const [what, encoding, records, reason] of broken) {
     const { client, logger, it } = clientOf(server, { encoding });
     try {
       const seen: SchedulerNotice[] = [];
-      await until(it, (n) => n.type === "connected", seen);
-      const lost = await until(it, (n) => n.type === "disconnected", seen);
+      await nextMatching(it, (n) => n.type === "connected", { seen });
+      const lost = await nextMatching(it, (n) => n.type === "disconnected", { seen });
       assert.ok(lost.type === "disconnected");
       assert.match(lost.reason, reason);
-      await until(it, (n) => n.type === "connected", seen);
+      await nextMatching(it, (n) => n.type === "connected", { seen });
       assert.deepEqual(
         seen.map((n) => n.type === "event" ? n.event.type : n.type),
         ["connected", "HEARTBEAT", "disconnected", "connected"],
@@ -179,7 +157,7 @@ Deno.test("scheduler client re-subscribes when the first bytes are not RecordIO 
   const { client, logger, it } = clientOf(server, { encoding: "json" });
   try {
     const seen: SchedulerNotice[] = [];
-    await until(it, (n) => n.type === "connected", seen);
+    await nextMatching(it, (n) => n.type === "connected", { seen });
     assert.deepEqual(seen.map((n) => n.type), ["connected"], "no disconnect before SUBSCRIBED");
     assert.equal(server.requests.length, 2);
     assert.ok(logger.lines.some((l) => /Invalid RecordIO length: byte 0x3c/.test(l)));
@@ -200,7 +178,7 @@ for (const encoding of ["json", "protobuf"] as const) {
     const { client, it } = clientOf(server, { encoding });
     try {
       const seen: SchedulerNotice[] = [];
-      await until(it, (n) => n.type === "event", seen);
+      await nextMatching(it, (n) => n.type === "event", { seen });
       assert.deepEqual(seen.map((n) => n.type === "event" ? n.event.type : n.type), [
         "connected",
         "HEARTBEAT",
@@ -222,7 +200,7 @@ Deno.test("scheduler client reads only the start of a huge error body and retrie
   );
   const { client, logger, it } = clientOf(server, { encoding: "json" });
   try {
-    await until(it, (n) => n.type === "connected");
+    await nextMatching(it, (n) => n.type === "connected");
     const warn = logger.records.find((r) => r.msg === "subscription lost, re-subscribing");
     const reason = String(warn?.fields.reason);
     assert.match(reason, /answered 500: E+$/);
@@ -285,7 +263,7 @@ for (const seconds of [1e7, 1e12, 1e308]) {
     const server = await startScriptedServer(garbageMaster("json", [record], true));
     const { client, it } = clientOf(server, { encoding: "json" });
     try {
-      await until(it, (n) => n.type === "connected");
+      await nextMatching(it, (n) => n.type === "connected");
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(client.streamId, STREAM, "the subscription was dropped");
       assert.equal(server.requests.length, 1);

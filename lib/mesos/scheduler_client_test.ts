@@ -26,6 +26,7 @@ import { FakeClock } from "../clock.ts";
 import { memoryLogger } from "../log.ts";
 import type { FrameworkInfo } from "./types.ts";
 import type { SchedulerCall } from "./calls.ts";
+import { nextMatching } from "./testing/notices.ts";
 
 const FW = "21876e6e-9ac8-4f1c-9ded-ea98ae5d022f-0000";
 const STREAM = "8ccff7d3-3bc3-4ff0-a1c1-c5cb76705958";
@@ -36,27 +37,6 @@ const INFO: FrameworkInfo = {
   checkpoint: true,
 };
 const enc = (s: string) => new TextEncoder().encode(s);
-
-/** Reads notices until one matches, failing after `ms`. */
-async function until(
-  it: AsyncIterator<SchedulerNotice>,
-  pred: (n: SchedulerNotice) => boolean,
-  ms = 5000,
-): Promise<SchedulerNotice> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no matching notice within ${ms} ms`)), ms);
-  });
-  try {
-    for (;;) {
-      const r = await Promise.race([it.next(), timeout]);
-      if (r.done) throw new Error("notices ended");
-      if (pred(r.value)) return r.value;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const isConnected = (n: SchedulerNotice) => n.type === "connected";
 const isEvent = (type: string) => (n: SchedulerNotice) =>
@@ -103,7 +83,7 @@ Deno.test("scheduler client replays the captured JSON subscription and sends cal
     await withClient(
       { master: server.origin, frameworkInfo: INFO, encoding: "json" },
       async (client, it) => {
-        const connected = await until(it, isConnected);
+        const connected = await nextMatching(it, isConnected);
         assert.ok(connected.type === "connected");
         assert.equal(connected.frameworkId, FW);
         assert.equal(connected.streamId, STREAM);
@@ -111,7 +91,7 @@ Deno.test("scheduler client replays the captured JSON subscription and sends cal
         assert.equal(connected.leader.href, `${server.origin}/api/v1/scheduler`);
         const heartbeat = await it.next();
         assert.ok(!heartbeat.done && isEvent("HEARTBEAT")(heartbeat.value));
-        const offers = await until(it, isEvent("OFFERS"));
+        const offers = await nextMatching(it, isEvent("OFFERS"));
         assert.ok(offers.type === "event");
         const offer = offers.event.offers!.offers![0]!;
         assert.equal(offer.id.value, "21876e6e-9ac8-4f1c-9ded-ea98ae5d022f-O0");
@@ -150,12 +130,12 @@ Deno.test("scheduler client decodes the captured protobuf subscription (default 
   try {
     const info = { user: "u", name: "n" };
     await withClient({ master: server.origin, frameworkInfo: info }, async (client, it) => {
-      const connected = await until(it, isConnected);
+      const connected = await nextMatching(it, isConnected);
       assert.ok(connected.type === "connected");
       assert.equal(connected.frameworkId, "21876e6e-9ac8-4f1c-9ded-ea98ae5d022f-0001");
       assert.equal(connected.streamId, "0076345a-9c39-482d-b1cf-1f73a1c94df9");
       assert.equal(connected.subscribed.master_info!.ip, 16777343);
-      const offers = await until(it, isEvent("OFFERS"));
+      const offers = await nextMatching(it, isEvent("OFFERS"));
       assert.ok(offers.type === "event");
       const cpus = offers.event.offers!.offers![0]!.resources!.find((r) => r.name === "cpus");
       assert.equal(cpus!.scalar!.value, 2);
@@ -197,7 +177,7 @@ Deno.test("scheduler client follows a protocol-relative 307 and remembers the le
     await withClient(
       { master: `127.0.0.1:${follower.port}`, frameworkInfo: INFO, encoding: "json" },
       async (client, it) => {
-        const connected = await until(it, isConnected);
+        const connected = await nextMatching(it, isConnected);
         assert.ok(connected.type === "connected");
         const endpoint = `http://127.0.0.1:${leader.port}/master/api/v1/scheduler`;
         assert.equal(connected.leader.href, endpoint);
@@ -232,7 +212,7 @@ Deno.test("scheduler client retries a 503 SUBSCRIBE with backoff", async () => {
         logger,
       },
       async (_client, it) => {
-        await until(it, isConnected);
+        await nextMatching(it, isConnected);
         assert.equal(server.requests.length, 2);
         assert.ok(logger.lines.some((l) => l.includes("No leader elected")));
       },
@@ -257,18 +237,18 @@ Deno.test("scheduler client aborts a silent stream after 5 heartbeat intervals a
         backoff: { minMs: 1000 },
       },
       async (client, it) => {
-        await until(it, isConnected);
-        await until(it, isEvent("HEARTBEAT"));
+        await nextMatching(it, isConnected);
+        await nextMatching(it, isEvent("HEARTBEAT"));
         clock.advance(74_999);
         assert.equal(client.streamId, STREAM, "still subscribed just before the timeout");
         clock.advance(1);
-        const lost = await until(it, (n) => n.type === "disconnected");
+        const lost = await nextMatching(it, (n) => n.type === "disconnected");
         assert.ok(lost.type === "disconnected");
         assert.match(lost.reason, /no record from the master for 75000 ms/);
         assert.equal(client.streamId, undefined);
         assert.equal(server.requests.length, 1);
         clock.advance(1000); // the first backoff delay
-        await until(it, isConnected);
+        await nextMatching(it, isConnected);
         assert.equal(server.requests.length, 2);
         const again = decodeCall(server.requests[1]!, "json");
         assert.equal(again.type, "SUBSCRIBE");
@@ -294,11 +274,11 @@ Deno.test("scheduler client treats the end of the response as the end of the str
         backoff: { minMs: 1, maxMs: 5 },
       },
       async (_client, it) => {
-        await until(it, isConnected);
-        const lost = await until(it, (n) => n.type === "disconnected");
+        await nextMatching(it, isConnected);
+        const lost = await nextMatching(it, (n) => n.type === "disconnected");
         assert.ok(lost.type === "disconnected");
         assert.equal(lost.reason, "the master ended the stream");
-        await until(it, isConnected);
+        await nextMatching(it, isConnected);
         assert.deepEqual(decodeCall(server.requests[1]!, "json").framework_id, { value: FW });
       },
     );
@@ -347,8 +327,8 @@ Deno.test("scheduler client surfaces 'Framework failed over' from the captured o
   });
   try {
     const it = client[Symbol.asyncIterator]();
-    await until(it, isConnected);
-    await assert.rejects(until(it, () => false), FrameworkFailedOverError);
+    await nextMatching(it, isConnected);
+    await assert.rejects(nextMatching(it, () => false), FrameworkFailedOverError);
     await assert.rejects(client.done, { name: "FrameworkFailedOverError" });
     assert.equal(server.requests.length, 1);
     await assert.rejects(client.call(reconcile()), { name: "ClientClosedError" });
@@ -371,7 +351,7 @@ Deno.test("scheduler client sends basic auth on every request and never logs the
         logger,
       },
       async (client, it) => {
-        await until(it, isConnected);
+        await nextMatching(it, isConnected);
         await client.call(reconcile());
       },
     );
@@ -397,7 +377,7 @@ Deno.test("scheduler client call() refuses before SUBSCRIBED and reports 4xx as 
       { master: server.origin, frameworkInfo: INFO, encoding: "json" },
       async (client, it) => {
         await assert.rejects(client.call(reconcile()), NotSubscribedError);
-        await until(it, isConnected);
+        await nextMatching(it, isConnected);
         const err = await client.call(reconcile()).catch((e) => e);
         assert.ok(err instanceof MesosApiError);
         assert.equal(err.status, 403);
@@ -433,12 +413,12 @@ Deno.test("scheduler client re-subscribes to the new leader when its detector re
   });
   try {
     const it = client[Symbol.asyncIterator]();
-    const first = await until(it, isConnected);
+    const first = await nextMatching(it, isConnected);
     assert.ok(first.type === "connected" && first.leader.port === String(a.port));
     leader = new URL(b.origin);
     notify!(leader);
-    await until(it, (n) => n.type === "disconnected");
-    const second = await until(it, isConnected);
+    await nextMatching(it, (n) => n.type === "disconnected");
+    const second = await nextMatching(it, isConnected);
     assert.ok(second.type === "connected" && second.leader.port === String(b.port));
     assert.deepEqual(decodeCall(b.requests[0]!, "json").framework_id, { value: FW });
   } finally {
