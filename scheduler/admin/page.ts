@@ -42,6 +42,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 #events li[data-kind="launch"], #events li[data-kind="relaunch"], #events li[data-kind="add"], #events li[data-kind="promote"] { border-color: #1f77b4; }
 #events time { color: #777; font-size: 0.85em; margin-right: 0.6em; }
 #events .kind { font-family: monospace; font-weight: bold; margin-right: 0.6em; }
+#events .member { font-weight: bold; }
 details { margin-top: 1.4em; }
 </style>
 </head>
@@ -119,7 +120,14 @@ function renderEvents(events) {
     const reason = document.createElement("span");
     reason.className = "reason";
     reason.textContent = e.reason;
-    li.append(time, kind, reason);
+    li.append(time, kind);
+    if (e.fields && e.fields.member) {
+      const member = document.createElement("span");
+      member.className = "member";
+      member.textContent = e.fields.member + ": ";
+      li.append(member);
+    }
+    li.append(reason);
     list.append(li);
   }
   if (events.length === 0) {

@@ -104,6 +104,13 @@ Deno.test({
       "nospace.detected",
     ]);
     assert.match(timeline[3]!.reason, /NOSPACE \(space quota exhausted\) on etcd-1/);
+    assert.equal(
+      await page.evaluate(
+        `document.querySelector('#events li[data-kind="defrag"] .member').textContent`,
+      ),
+      "etcd-1: ",
+      "the member an event is about is named",
+    );
 
     // It refreshes by itself and picks up new events.
     live.events.record("backup", "a backup recorded while the page is open");

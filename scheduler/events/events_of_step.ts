@@ -52,7 +52,8 @@ function launchEvent(before: State, e: Extract<Effect, { type: "launch" }>): Eve
     .map((r) => r.name);
   const reason = gone.length > 0
     ? `replaces ${gone.join(", ")}, on ${m.hostname}`
-    : `the cluster is short of ${size} members, on ${m.hostname}`;
+    : `replaces a member that is gone (${liveMembers(before).length} of ${size} live), ` +
+      `on ${m.hostname}`;
   return { kind: "relaunch", reason, fields };
 }
 

@@ -376,7 +376,7 @@ Deno.test("eventsOfStep() names the member, host and task of launches and kills"
     agent: "a4",
     task: member(4).taskId,
   });
-  assert.equal(relaunch?.reason, "the cluster is short of 3 members, on h4");
+  assert.equal(relaunch?.reason, "replaces a member that is gone (3 of 3 live), on h4");
   const [kill] = eventsOfStep(step(formed(), formed(), [{
     type: "kill",
     taskId: T("etcd-1"),
