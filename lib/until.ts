@@ -27,6 +27,8 @@ export interface UntilOptions {
    * the predicate throws counts as "not yet" and becomes the timeout error's `cause`.
    */
   stopOn?: (error: unknown) => boolean;
+  /** Aborting it ends the wait at once (even mid-call or mid-pause) with its reason. */
+  signal?: AbortSignal;
 }
 
 /** The value the predicate yielded is not there yet. */
@@ -44,6 +46,9 @@ export class UntilTimeoutError extends Error {
 }
 
 const TIMED_OUT = Symbol("timed out");
+const ABORTED = Symbol("aborted");
+/** Longer timers fire at once (they overflow a signed 32-bit millisecond count). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Calls `predicate` until it returns (or resolves to) a value other than `undefined` or
@@ -60,26 +65,44 @@ export async function until<T>(
   const interval = options.intervalMs ?? 250;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
+  const signal = options.signal;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
   const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, timeoutMs));
+    if (timeoutMs <= MAX_TIMER_MS) {
+      timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, timeoutMs));
+    }
   });
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  const pause = (ms: number) => {
+    let t: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      new Promise<void>((r) => t = setTimeout(r, Math.min(ms, MAX_TIMER_MS))),
+      aborted,
+    ]).finally(() => clearTimeout(t));
+  };
   try {
     for (;;) {
+      if (signal?.aborted) throw signal.reason;
       try {
-        const v = await Promise.race([Promise.resolve().then(predicate), expired]);
+        const v = await Promise.race([Promise.resolve().then(predicate), expired, aborted]);
+        if (v === ABORTED) throw signal!.reason;
         if (v === TIMED_OUT) break;
         if (v !== undefined && v !== false) return v as T;
       } catch (error) {
-        if (options.stopOn?.(error)) throw error;
+        if (signal?.aborted || options.stopOn?.(error)) throw error;
         last = error;
       }
       const left = deadline - Date.now();
       if (left <= 0) break;
-      await new Promise((r) => setTimeout(r, Math.min(interval, left)));
+      await pause(Math.min(interval, left));
     }
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
   throw new UntilTimeoutError(what, timeoutMs, last);
 }

@@ -56,3 +56,41 @@ Deno.test("until() fails on time even when the predicate hangs", async () => {
   );
   assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
 });
+
+Deno.test("until() ends at once with the signal's reason when aborted, mid-pause or mid-call", async () => {
+  const stop = new AbortController();
+  const t0 = Date.now();
+  const paused = until(() => undefined, {
+    timeoutMs: 60_000,
+    what: "never",
+    intervalMs: 10_000,
+    signal: stop.signal,
+  });
+  setTimeout(() => stop.abort(new Error("stopped")), 20);
+  await assert.rejects(paused, /stopped/);
+  const hung = new AbortController();
+  const call = until(() => new Promise<undefined>(() => {}), {
+    timeoutMs: 60_000,
+    what: "a hung call",
+    signal: hung.signal,
+  });
+  setTimeout(() => hung.abort(new Error("gone")), 20);
+  await assert.rejects(call, /gone/);
+  assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`);
+  const already = new AbortController();
+  already.abort(new Error("before"));
+  await assert.rejects(
+    until(() => 1, { timeoutMs: 10, what: "x", signal: already.signal }),
+    /before/,
+  );
+});
+
+Deno.test("until() takes timeouts beyond a 32-bit timer (no overflow to 'at once')", async () => {
+  let calls = 0;
+  const v = await until(() => ++calls >= 3 || undefined, {
+    timeoutMs: Number.MAX_SAFE_INTEGER,
+    what: "three calls",
+    intervalMs: 1,
+  });
+  assert.equal(v, true);
+});

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { until } from "../lib/until.ts";
 import { type ManagedChild, spawnChild } from "./child.ts";
 
 /** The project root (with a trailing slash). */
@@ -50,43 +51,35 @@ export interface PollOptions {
 
 /**
  * Calls `get` every `intervalMs` (default 250) until it returns a value other than undefined
- * (errors count as "not yet"); fails naming `what` after `timeoutMs`.
+ * (errors count as "not yet"); fails naming `what` after `timeoutMs`. Built on the project's
+ * one {@linkcode until}, plus the children and the stop request.
  */
 export async function pollUntil<T>(
   what: string,
   get: () => Promise<T | undefined>,
   options: PollOptions,
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
   const children = options.children ?? [];
   // A child's exit also ends a request that is still waiting for it.
   const exit = Promise.race(children.map((c) => c.exited.then(() => c)));
-  let last: unknown;
-  for (;;) {
-    if (options.signal?.aborted) throw new StoppedError(what);
-    for (const c of children) {
-      if (!c.running) throw new ChildExitedError(c, await c.exited, await c.logTail());
-    }
-    try {
+  const exited = async (c: ManagedChild) =>
+    new ChildExitedError(c, await c.exited, await c.logTail());
+  try {
+    return await until(async () => {
+      for (const c of children) if (!c.running) throw await exited(c);
       const v = children.length === 0 ? await get() : await Promise.race([get(), exit]);
-      if (v !== undefined && !children.includes(v as ManagedChild)) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}`, {
-        cause: last,
-      });
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, options.intervalMs ?? 250);
-      function done() {
-        clearTimeout(timer);
-        options.signal?.removeEventListener("abort", done);
-        resolve();
-      }
-      options.signal?.addEventListener("abort", done, { once: true });
-    });
+      if (children.includes(v as ManagedChild)) throw await exited(v as ManagedChild);
+      return v === undefined ? undefined : { v: v as T };
+    }, {
+      timeoutMs: options.timeoutMs,
+      what,
+      intervalMs: options.intervalMs ?? 250,
+      signal: options.signal,
+      stopOn: (e) => e instanceof ChildExitedError,
+    }).then((found) => found.v);
+  } catch (e) {
+    if (options.signal?.aborted) throw new StoppedError(what);
+    throw e;
   }
 }
 

@@ -9,19 +9,10 @@ import {
   subscribeFramework,
   TestScheduler,
 } from "./testing/harness.ts";
+import { until } from "../../until.ts";
 
 async function frameworkState(masterUrl: string) {
   return JSON.parse(await (await fetch(`${masterUrl}/master/state`)).text());
-}
-
-// deno-lint-ignore no-explicit-any
-async function waitForState(masterUrl: string, check: (state: any) => boolean) {
-  for (let i = 0; i < 500; i++) {
-    const state = await frameworkState(masterUrl);
-    if (check(state)) return state;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("Timed out waiting for /master/state");
 }
 
 Deno.test("failover_timeout removes a disconnected framework; re-subscribing gets 'Framework has been removed'", async () => {
@@ -33,7 +24,10 @@ Deno.test("failover_timeout removes a disconnected framework; re-subscribing get
     const offer = (await scheduler.expectEvent("OFFERS")).offers.offers[0];
     assert.equal(await acceptOffer(scheduler, master.url, offer, [commandTask(offer, "t1")]), 202);
     await scheduler.close();
-    let state = await waitForState(master.url, (s) => s.frameworks[0]?.connected === false);
+    let state = await until(async () => {
+      const s = await frameworkState(master.url);
+      return s.frameworks[0]?.connected === false ? s : undefined;
+    }, { timeoutMs: 5000, what: "the framework disconnected in /master/state", intervalMs: 10 });
     assert.equal(state.frameworks[0].active, false);
     assert.equal(state.frameworks[0].tasks.length, 1);
     clock.advance(9_999);

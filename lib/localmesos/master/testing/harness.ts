@@ -173,19 +173,6 @@ function replacer(_k: string, v: unknown) {
   return v instanceof Uint8Array ? `<${v.length} bytes>` : v;
 }
 
-/** Polls `check` every 10 ms until it returns true (rejects after `timeoutMs`). */
-export async function waitFor(
-  check: () => boolean,
-  timeoutMs = 5000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** A command TaskInfo for `offer` using `cpus`/`mem` (JSON call form). */
 export function commandTask(offer: Plain, taskId: string, cpus = 0.1, mem = 32): Plain {
   return {
