@@ -15,6 +15,7 @@ import {
   startScriptedServer,
 } from "../../lib/mesos/testing/scripted_server.ts";
 import type { ExecutorEvent, TaskInfo, TaskStatus } from "../../lib/mesos/types.ts";
+import { until, UntilTimeoutError } from "../../lib/until.ts";
 
 const EVENT = "mesos.v1.executor.Event";
 const CALL = "mesos.v1.executor.Call";
@@ -101,15 +102,12 @@ export async function startAgentStandIn(
     send: push,
     endStream: () => stream?.end(),
     async waitFor(what, check, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = check();
-        if (v !== undefined && v !== false) return v as never;
-        if (Date.now() > deadline) {
-          const seen = updates.map((u) => u.state).join(", ");
-          throw new Error(`Timed out waiting for ${what}; updates so far: [${seen}]`);
-        }
-        await new Promise((r) => setTimeout(r, 20));
+      try {
+        return await until(check, { timeoutMs, what, intervalMs: 20, stopOn: () => true });
+      } catch (e) {
+        if (!(e instanceof UntilTimeoutError)) throw e;
+        const seen = updates.map((u) => u.state).join(", ");
+        throw new Error(`${e.message}; updates so far: [${seen}]`);
       }
     },
     close: () => server.close(),

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { until } from "../../until.ts";
 
 /** A request as the server saw it (body fully read). */
 export interface RecordedRequest {
@@ -92,13 +93,11 @@ export function startScriptedServer(handler: ScriptHandler): Promise<ScriptedSer
       return s;
     },
     async waitForRequests(n, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      while (requests.length < n) {
-        if (Date.now() > deadline) {
-          throw new Error(`Timed out waiting for ${n} requests; got ${requests.length}`);
-        }
-        await new Promise<void>((r) => setTimeout(r, 10));
-      }
+      await until(() => requests.length >= n, {
+        timeoutMs,
+        what: `${n} requests`,
+        intervalMs: 10,
+      });
     },
     async close() {
       for (const s of [...streams]) s.end();

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { until } from "../../../lib/until.ts";
 
 /** Where Chromium is, or `undefined` when it is not installed. */
 export function findChromium(): string | undefined {
@@ -313,14 +314,12 @@ async function openPage(
     },
     evaluate,
     async waitFor(expression, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (await evaluate<boolean>(`Boolean(${expression})`)) return;
-        if (Date.now() > deadline) {
-          throw new Error(`still false after ${timeoutMs} ms in the page: ${expression}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until(() => evaluate<boolean>(`Boolean(${expression})`), {
+        timeoutMs,
+        what: `${expression} in the page`,
+        intervalMs: 100,
+        stopOn: () => true,
+      });
     },
     async screenshot(path) {
       const { data } = await send<{ data: string }>("Page.captureScreenshot", { format: "png" });

@@ -15,22 +15,18 @@ import {
   type RegisterAgentRequest,
   type StatusUpdateRequest,
 } from "../../internal_protocol.ts";
+import { until } from "../../../until.ts";
 
-/** Polls `check` every 20 ms until it returns a value other than undefined/false. */
-export async function waitFor<T>(
+/**
+ * Polls `check` every 20 ms until it returns a value other than undefined/false (the
+ * project's {@linkcode until}; an error thrown by `check` fails at once).
+ */
+export function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return until(check, { timeoutMs, what, intervalMs: 20, stopOn: () => true });
 }
 
 /** A recorded status update with the time it arrived. */
