@@ -9,6 +9,7 @@ import {
 import { encodeMemberConfig } from "../contract/member_config.ts";
 import type { ExecutorEvent } from "../lib/mesos/types.ts";
 import { config, harness, launch, settle } from "./testing/executor_harness.ts";
+import { until } from "../lib/until.ts";
 
 const DAY = 86_400_000;
 const tlsConfig = {
@@ -53,8 +54,11 @@ async function answer(
 }
 
 async function untilMessages(h: ReturnType<typeof harness>, n: number) {
-  for (let i = 0; i < 200 && h.messages.length < n; i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(h.messages.length >= n, `expected ${n} messages, got ${h.messages.length}`);
+  await until(() => h.messages.length >= n, {
+    timeoutMs: 1000,
+    what: `${n} messages`,
+    intervalMs: 5,
+  });
 }
 
 Deno.test("with tls the executor sends a CSR (key kept on the agent) and starts etcd with its certificate", async () => {
