@@ -16,44 +16,19 @@ import {
   type ProcessId,
 } from "../localcluster/leftovers.ts";
 import { freePort, freePortBlock } from "../localcluster/ports.ts";
+import { until } from "../lib/until.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const log = createLogger({ fields: { test: "local-cluster" } });
 
-/** Collects a stream's text and resolves `waitFor(re)` once the text matches. */
+/** Collects a stream's text. */
 class TextCollector {
   text = "";
-  #waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
   readonly done: Promise<void>;
   constructor(stream: ReadableStream<Uint8Array>) {
     this.done = stream.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({
-        write: (chunk) => {
-          this.text += chunk;
-          this.#waiters = this.#waiters.filter((w) => {
-            const m = w.re.exec(this.text);
-            if (m) w.resolve(m);
-            return !m;
-          });
-        },
-      }),
+      new WritableStream({ write: (chunk) => void (this.text += chunk) }),
     ).catch(() => {});
-  }
-  waitFor(re: RegExp, timeoutMs: number, exited: Promise<unknown>): Promise<RegExpExecArray> {
-    const m = re.exec(this.text);
-    if (m) return Promise.resolve(m);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}`)), timeoutMs);
-      const done = (v: RegExpExecArray) => {
-        clearTimeout(timer);
-        resolve(v);
-      };
-      this.#waiters.push({ re, resolve: done });
-      exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`the launcher exited before printing ${re}`));
-      });
-    });
   }
 }
 
@@ -84,7 +59,12 @@ Deno.test("deno task start: ready line, etcdctl health through the printed endpo
   let stopped = false;
   let tree: ProcessId[] = [];
   try {
-    await out.waitFor(/Press Ctrl-C/, 150_000, status);
+    let exited = false;
+    status.then(() => exited = true);
+    await until(() => {
+      if (exited) throw new Error("the launcher exited before printing its ready block");
+      return /Press Ctrl-C/.test(out.text);
+    }, { timeoutMs: 150_000, what: "the launcher's ready block", stopOn: () => true });
     assert.match(out.text, /^etcd cluster ready: 3 members$/m);
     assert.match(err.text, /member 2\/3 joined/);
     assert.match(err.text, /member 3\/3 joined/);
