@@ -24,14 +24,9 @@ const MEMBERS = 3;
 
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
-/** Polls `get` every 100 ms (the benchmark's resolution) with the project's `until`. */
-function poll<T>(what: string, timeoutMs: number, get: () => Promise<T | undefined>) {
-  return until(get, { timeoutMs, what, intervalMs: 100 });
-}
-
 /** Task ids of the members when a probe made after `minProbes` finds all of them healthy. */
 async function healthyFull(env: ChaosEnvironment, minProbes: number): Promise<string[]> {
-  return await poll(`a healthy cluster of ${MEMBERS}`, 180_000, async () => {
+  return await until(async () => {
     const stats = await env.admin.stats();
     if (stats.probes <= minProbes || stats.healthy !== 1 || stats.mutable !== 1) return undefined;
     const ms = await env.admin.members();
@@ -39,7 +34,7 @@ async function healthyFull(env: ChaosEnvironment, minProbes: number): Promise<st
     return ms.length === MEMBERS && good.length === MEMBERS
       ? ms.map((m) => m.taskId).sort()
       : undefined;
-  });
+  }, { timeoutMs: 180_000, what: `a healthy cluster of ${MEMBERS}`, intervalMs: 100 });
 }
 
 /** Kills 2 of 3 executors; seconds to a healthy full cluster, minus the reseed timeout. */
@@ -56,10 +51,10 @@ async function quorumLoss(env: ChaosEnvironment): Promise<number> {
       throw new Error(`Cannot kill the executor of ${v.name} on agent ${v.agentId}`);
     }
   }
-  const probes = await poll("a reseed", 180_000, async () => {
+  const probes = await until(async () => {
     const s = await env.admin.stats();
     return s.cluster_reseeds > reseeds && s.reseeding === 0 ? s.probes : undefined;
-  });
+  }, { timeoutMs: 180_000, what: "a reseed", intervalMs: 100 });
   await healthyFull(env, probes);
   return since(t0) - RESEED_TIMEOUT_S;
 }
@@ -81,13 +76,13 @@ async function masterFailover(env: ChaosEnvironment): Promise<number> {
   const before = await env.admin.stats();
   const t0 = performance.now();
   await env.killLeadingMaster();
-  return await poll("re-subscribed and reconciled", 120_000, async () => {
+  return await until(async () => {
     const s = await env.admin.stats();
     return s.subscriptions > before.subscriptions &&
         s.reconciliations > before.reconciliations && s.mutable === 1
       ? since(t0)
       : undefined;
-  });
+  }, { timeoutMs: 120_000, what: "re-subscribed and reconciled", intervalMs: 100 });
 }
 
 /** Samples per scenario. */
