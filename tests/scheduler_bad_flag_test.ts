@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { until } from "../lib/until.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -59,8 +60,7 @@ async function runUntil(args: string[], done: () => boolean): Promise<string> {
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
-  const deadline = Date.now() + 20_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await until(done, { timeoutMs: 20_000, what: "the condition", intervalMs: 50 }).catch(() => {});
   child.kill("SIGTERM");
   await child.status;
   return await stderr;

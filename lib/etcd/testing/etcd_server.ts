@@ -5,6 +5,7 @@
  * @module
  */
 import type { TlsMaterial, TlsPaths } from "../../tls/files.ts";
+import { until } from "../../until.ts";
 
 /** Options for {@linkcode startEtcd}. */
 export interface EtcdOptions {
@@ -153,14 +154,15 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
 
-  const deadline = Date.now() + timeoutMs;
-  while (!(await healthy(clientUrl, options.tls?.client))) {
-    if (exited || Date.now() > deadline) {
-      await stop();
-      const why = exited ? "exited during start" : `not healthy after ${timeoutMs} ms`;
-      throw new EtcdStartError(`etcd ${JSON.stringify(name)} on ${clientUrl} ${why}`, tail);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const up = await until(async () => {
+    if (exited) throw new Error("exited");
+    return await healthy(clientUrl, options.tls?.client);
+  }, { timeoutMs, what: `etcd ${name} healthy`, intervalMs: 100, stopOn: () => exited })
+    .catch(() => false);
+  if (!up) {
+    await stop();
+    const why = exited ? "exited during start" : `not healthy after ${timeoutMs} ms`;
+    throw new EtcdStartError(`etcd ${JSON.stringify(name)} on ${clientUrl} ${why}`, tail);
   }
   return { name, clientUrl, peerUrl, dir, stop };
 }

@@ -7,6 +7,7 @@
  */
 
 import type { ZkClient } from "../client.ts";
+import { until } from "../../until.ts";
 
 /** Options for {@linkcode startZooKeeper}. */
 export interface ZooKeeperOptions {
@@ -130,11 +131,12 @@ async function handshake(port: number): Promise<boolean> {
 async function waitServing(proc: JavaProcess, port: number, timeoutMs: number): Promise<void> {
   let exited = false;
   proc.status.then(() => exited = true);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !exited) {
-    if (await handshake(port).catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const serving = await until(async () => {
+    if (exited) throw new Error("exited");
+    return await handshake(port);
+  }, { timeoutMs, what: "ZooKeeper serving", intervalMs: 50, stopOn: () => exited })
+    .catch(() => false);
+  if (serving) return;
   const why = exited ? "exited during start" : `not serving after ${timeoutMs} ms`;
   await proc.kill();
   throw new ZooKeeperStartError(`ZooKeeper on 127.0.0.1:${port} ${why}`, proc.output);
