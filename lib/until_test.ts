@@ -14,7 +14,11 @@ Deno.test("until() resolves with the first value that is neither undefined nor f
     await until(() => ++n > 1 || false, { timeoutMs: 1000, what: "x", intervalMs: 1 }),
     true,
   );
-  assert.equal(await until(async () => 0, { timeoutMs: 1000, what: "zero" }), 0, "0 is a value");
+  assert.equal(
+    await until(() => Promise.resolve(0), { timeoutMs: 1000, what: "zero" }),
+    0,
+    "0 is a value",
+  );
   assert.equal(await until(() => null, { timeoutMs: 1000, what: "null" }), null, "null is a value");
 });
 
