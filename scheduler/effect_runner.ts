@@ -102,9 +102,13 @@ export class EffectRunner {
         return this.#send(revive());
       case "kill":
         this.#log.warn("killing task", { task: effect.taskId, reason: effect.reason });
-        return this.#send(kill(effect.taskId, { agentId: effect.agentId || undefined }), {
-          task: effect.taskId,
-        });
+        return this.#send(
+          kill(effect.taskId, {
+            agentId: effect.agentId || undefined,
+            ...(effect.graceMs !== undefined ? { gracePeriodMs: effect.graceMs } : {}),
+          }),
+          { task: effect.taskId },
+        );
       case "acknowledge": {
         let call: SchedulerCall;
         try {

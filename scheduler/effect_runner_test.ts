@@ -181,3 +181,11 @@ Deno.test("EffectRunner sends an executorOrder as a MESSAGE with the JSON order;
     undelivered: true,
   }]);
 });
+
+Deno.test("EffectRunner sends a no-grace KILL with a zero kill policy", async () => {
+  const { r, calls } = runner();
+  r.run({ type: "kill", taskId: "t1", agentId: "a1", reason: "frozen", graceMs: 0 });
+  await r.idle();
+  assert.equal(calls[0]?.type, "KILL");
+  assert.deepEqual(calls[0]?.kill?.kill_policy, { grace_period: { nanoseconds: 0 } });
+});

@@ -111,7 +111,9 @@ function execute(ctx: Ctx, plan: Plan): void {
       m.retiring = { reason: plan.reason, at: now, removed: plan.removeId === undefined };
       log(ctx, "warn", "retiring member", { member: m.name, task: m.taskId, reason: plan.reason });
     }
-    if (plan.kill && !isTerminal(m.taskState)) killTask(ctx, m, plan.reason);
+    if (plan.kill && !isTerminal(m.taskState)) {
+      killTask(ctx, m, plan.reason, plan.unreachable ? { graceMs: 0 } : {});
+    }
     if (plan.removeId !== undefined) startRemove(ctx, plan.removeId, m.name, plan.reason);
   } else if (plan.kind === "prune") {
     s.lastDestructiveAt = now;

@@ -46,7 +46,14 @@ export type Effect =
   | { type: "suppress" }
   | { type: "revive" }
   /** KILL a task; `reason` is for the log (destructive: rate-limited by the core). */
-  | { type: "kill"; taskId: string; agentId: string; reason: string }
+  | {
+    type: "kill";
+    taskId: string;
+    agentId: string;
+    reason: string;
+    /** Overrides the task's kill grace: 0 kills a frozen etcd with SIGKILL at once. */
+    graceMs?: number;
+  }
   /** ACKNOWLEDGE a status update that carries a uuid. */
   | { type: "acknowledge"; status: TaskStatus }
   /** RECONCILE; an empty list asks for every task (implicit reconciliation). */

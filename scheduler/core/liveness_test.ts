@@ -112,3 +112,18 @@ Deno.test("livenessBoundMs() is the longest deliberate wait plus the steps after
     30_000 + 30_000 + 30_000 + 30_000,
   );
 });
+
+Deno.test("a frozen member (running, silent beyond the grace) is killed with no grace: SIGKILL at once", () => {
+  const { h, w } = complete();
+  w.unreachable.add("etcd-2");
+  const kills = [];
+  for (let i = 0; i < 20 && kills.length === 0; i++) {
+    const fx = h.tick(5_000);
+    kills.push(...ofType(fx, "kill"));
+    settle(h, w, fx.filter((e) => e.type !== "kill"), 7);
+  }
+  assert.equal(kills.length, 1);
+  assert.equal(kills[0]!.taskId.split(" ")[0], "etcd-2");
+  assert.equal(kills[0]!.graceMs, 0);
+  assert.match(kills[0]!.reason, /^unreachable for/);
+});

@@ -7,9 +7,18 @@
 import { type Ctx, voterEndpoints } from "./context.ts";
 import type { MemberRecord } from "./state.ts";
 
-/** Emits a KILL of `m`'s task and counts it. */
-export function killTask(ctx: Ctx, m: MemberRecord, reason: string): void {
-  ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason });
+/**
+ * Emits a KILL of `m`'s task and counts it. `graceMs: 0` for a member that does not answer:
+ * a frozen (SIGSTOPped) etcd ignores SIGTERM until resumed, so it must get SIGKILL at once
+ * to be dead before anyone resumes it.
+ */
+export function killTask(
+  ctx: Ctx,
+  m: MemberRecord,
+  reason: string,
+  options: { graceMs?: number } = {},
+): void {
+  ctx.fx.push({ type: "kill", taskId: m.taskId, agentId: m.agentId, reason, ...options });
   ctx.s.counters.tasks_killed++;
 }
 
