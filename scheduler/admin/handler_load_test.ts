@@ -10,6 +10,7 @@ import { memoryLogger } from "../../lib/log.ts";
 import { startSteadyShell } from "../testing/shell_fakes.ts";
 import { createAdminHandler } from "./handler.ts";
 import { type LoadRequest, quantile, runLoad } from "./load_driver.ts";
+import { withMeasures } from "./samples.ts";
 
 const TOKEN = "admin-token-never-sent-9f2c";
 const BIG = "x".repeat(64 * 1024);
@@ -51,7 +52,8 @@ Deno.test("admin API: a 2,000-request burst gets the right status codes and chan
     assert.equal(shell.members().length, 3);
     const state = structuredClone(shell.state);
     const stats = { ...shell.stats(), leader: 1 };
-    const members = shell.members();
+    // /members adds each member's measured db sizes (none measured here).
+    const members = withMeasures(shell.members(), undefined);
     const calls = client.calls.length;
     const cases: Case[] = [
       ["GET", "/healthz", {}, undefined, 200],
@@ -99,7 +101,7 @@ Deno.test("admin API: a 2,000-request burst gets the right status codes and chan
     assert.equal(reseeds, 0);
     assert.deepEqual(shell.state, state, "the burst changed the scheduler's state");
     assert.equal(client.calls.length, calls, "the burst made Mesos calls");
-    const refused = logger.records.filter((r) => r.msg === "admin: reseed refused").length;
+    const refused = logger.records.filter((r) => r.msg === "admin: POST /reseed refused").length;
     assert.ok(refused >= 400, `${refused} refusals logged`);
     assert.ok(!logger.lines.some((l) => l.includes(TOKEN)), "the token was logged");
   } finally {
