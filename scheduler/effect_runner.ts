@@ -47,6 +47,8 @@ export interface EffectRunnerDeps {
   persistFrameworkId?: (id: string) => Promise<void>;
   /** Delivers a `tick` at `at` (ms since the epoch), replacing an earlier timer. */
   armTimer(at: number): void;
+  /** Stores the cluster size an operator chose; absent for an ephemeral framework. */
+  persistClusterSize?: (size: number) => Promise<void>;
   /** Returns the core's decision on the admin request `requestId`. */
   adminReply?: (requestId: number | undefined, decision: AdminDecision) => void;
   logger: Logger;
@@ -203,6 +205,17 @@ export class EffectRunner {
         return;
       case "armTimer":
         d.armTimer(effect.at);
+        return;
+      case "persistClusterSize":
+        if (d.persistClusterSize === undefined) {
+          this.#log.warn("the cluster size is not persisted (ephemeral)", { size: effect.size });
+          return;
+        }
+        this.#track(
+          d.persistClusterSize(effect.size).catch((error) =>
+            this.#log.error("cannot persist the cluster size", { size: effect.size, error })
+          ),
+        );
         return;
       case "adminReply":
         d.adminReply?.(effect.requestId, { accepted: effect.accepted, message: effect.message });

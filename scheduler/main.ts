@@ -37,6 +37,7 @@ import { frameworkInfoOf } from "./framework_info.ts";
 import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
 import { describeEnding } from "./ending.ts";
 import { lead } from "./leadership.ts";
+import { createClusterSizeStore } from "./cluster_size_store.ts";
 import { createBackups } from "./backup_wiring.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { type SchedulerTls, setupTls } from "./tls/tls_setup.ts";
@@ -172,6 +173,9 @@ async function wire(
       requestReseed: () =>
         current.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
+      requestResize: (size) =>
+        current.shell?.requestResize(size) ??
+          { accepted: false, message: "the scheduler is not running yet" },
       history,
       ...ops.admin,
       ...(tls ? { tls: tls.admin } : {}),
@@ -194,6 +198,23 @@ async function wire(
   if (!leadership.leading) return leadership.exitCode;
   const { frameworkId, store, steppedDown } = leadership;
   ops.lead();
+  // The size an operator chose at run time outlives this process; the flag is the first one.
+  const sizes = c.ephemeral ? undefined : createClusterSizeStore({
+    zk: c.zkFrameworkPersist!,
+    frameworkName: c.frameworkName,
+    logger: log,
+  });
+  if (sizes) cleanup.push(() => sizes.close());
+  const storedSize = await sizes?.load().catch((error) => {
+    log.error("cannot read the stored cluster size; using --cluster-size", { error });
+    return undefined;
+  });
+  if (storedSize !== undefined && storedSize !== c.clusterSize) {
+    log.warn("using the cluster size an operator chose", {
+      size: storedSize,
+      flag: c.clusterSize,
+    });
+  }
   if (pre.plan.files.length > 0 || backups) {
     artifacts = await startArtifactServer({
       files: pre.plan.files,
@@ -235,8 +256,9 @@ async function wire(
     client,
     etcd,
     executor: { command: executorCommand({ ...uris, args: executorArgs(c) }) },
-    core: coreOptionsOf(c),
+    core: { ...coreOptionsOf(c), ...(storedSize !== undefined ? { clusterSize: storedSize } : {}) },
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
+    persistClusterSize: sizes ? (size) => sizes.save(size) : undefined,
     newFramework: frameworkId === undefined,
     onStep: (step) => {
       history.observe(step);

@@ -51,6 +51,8 @@ export interface SchedulerShellOptions {
   core?: Partial<CoreOptions>;
   /** Stores the framework id (ZooKeeper); absent for an ephemeral framework. */
   persistFrameworkId?: (id: string) => Promise<void>;
+  /** Stores the cluster size an operator chose (ZooKeeper); absent for an ephemeral one. */
+  persistClusterSize?: (size: number) => Promise<void>;
   clock?: Clock;
   logger?: Logger;
   /**
@@ -94,6 +96,8 @@ export interface SchedulerShell {
    * with the core's decision, like {@linkcode SchedulerShell.requestReseed}.
    */
   requestRestore(backup: BackupRef, force: boolean): Promise<ReseedDecision>;
+  /** An operator's resize (`POST /cluster-size`), decided by the core like a reseed. */
+  requestResize(size: number): Promise<ReseedDecision>;
   /** The core state after the last step. */
   readonly state: State;
   stats(): Stats;
@@ -138,7 +142,7 @@ class Shell implements SchedulerShell {
       handle: (input) => this.#step(input),
       onError: (error, input) => {
         this.#log.error("step failed", { input: input.type, error });
-        if (input.type === "admin" || input.type === "restore") {
+        if (input.type === "admin" || input.type === "restore" || input.type === "resize") {
           this.#unanswered(input.requestId, `step failed: ${error}`);
         }
       },
@@ -153,6 +157,7 @@ class Shell implements SchedulerShell {
           frameworkId: this.#state.frameworkId,
         }),
       persistFrameworkId: options.persistFrameworkId,
+      persistClusterSize: options.persistClusterSize,
       armTimer: (at) => this.#arm(at),
       adminReply: (requestId, decision) => this.#answer(requestId, decision),
       logger: this.#log,
@@ -187,6 +192,16 @@ class Shell implements SchedulerShell {
     const requestId = ++this.#requests;
     const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
     this.push({ type: "admin", action: "reseed", requestId });
+    return decided;
+  }
+
+  requestResize(size: number): Promise<ReseedDecision> {
+    if (this.#stopped) {
+      return Promise.resolve({ accepted: false, message: "the scheduler is stopping" });
+    }
+    const requestId = ++this.#requests;
+    const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
+    this.push({ type: "resize", size, requestId });
     return decided;
   }
 
@@ -235,7 +250,7 @@ class Shell implements SchedulerShell {
     const { state, effects } = step(before, input, at);
     this.#state = state;
     for (const effect of effects) this.#runner.run(effect);
-    if (input.type === "admin" || input.type === "restore") {
+    if (input.type === "admin" || input.type === "restore" || input.type === "resize") {
       this.#unanswered(input.requestId, "the core gave no answer");
     }
     try {

@@ -16,6 +16,7 @@
  * | `/ca.pem` | GET | the framework's CA certificate (public; 404 without `--tls`) |
  * | `/certificates` | POST | a client certificate (PEM) for the CSR (PEM) in the body: clientAuth only, `?days=N` at most 30 (token) |
  * | `/backups` | GET, POST | the backups (JSON), or take one now (token); see backup_routes.ts |
+ * | `/cluster-size` | POST | `{"size": N}` (odd, 1..9): 202 resizing one member at a time / 409 / 400 naming the value (token) |
  * | `/restore` | POST | `{"backup": ID, "force": false}`: restore every member from it (token) |
  * | `/certificates/proxy` | POST | the same for the proxy: serverAuth and clientAuth with the names its CSR asks for (token) |
  *
@@ -25,6 +26,7 @@
  *
  * @module
  */
+import { type ResizeAnswer, resizeRoute } from "./resize_route.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import type { HealthView, MemberView, Stats } from "../core/views.ts";
 import type { AuditEvent } from "../events/event.ts";
@@ -56,6 +58,8 @@ export interface AdminDeps {
    * nothing counts as accepted.
    */
   requestReseed(): ReseedAnswer | void | Promise<ReseedAnswer | void>;
+  /** An operator's resize (`POST /cluster-size`); absent: 503 until the scheduler runs. */
+  requestResize?: (size: number) => ResizeAnswer | Promise<ResizeAnswer>;
   /**
    * What the scheduler has done (see `history.ts`): served on `/history`, its counters added
    * to `/stats` and `/metrics`. Absent: `/history` is empty and `/stats` has the core's only.
@@ -290,6 +294,7 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
         }),
     },
     "/reseed": { methods: ["POST"], handle: reseed },
+    "/cluster-size": resizeRoute(deps.requestResize, () => deps.standby?.(), log),
     "/ca.pem": {
       methods: GET,
       handle: () =>

@@ -86,6 +86,8 @@ export type Effect =
     msg: string;
     fields: Record<string, string | number | boolean | undefined>;
   }
+  /** Store the cluster size an operator chose, so a restarted scheduler keeps it. */
+  | { type: "persistClusterSize"; size: number }
   /** The decision on an operator's request (`admin` input), for the admin API to return. */
   | { type: "adminReply"; requestId?: number; accepted: boolean; message: string }
   /** Deliver a `tick` at `at` (ms since the epoch); replaces any earlier armed timer. */

@@ -112,6 +112,8 @@ export type Input =
    * (with this `requestId`).
    */
   | { type: "admin"; action: "reseed"; requestId?: number }
+  /** An operator sets the cluster size (`POST /cluster-size`); decided as an `adminReply`. */
+  | { type: "resize"; size: number; requestId?: number }
   | OrderOutcomeInput
   /** Backups known, and restore requests (see restore_run.ts). */
   | RestoreInput;

@@ -15,6 +15,7 @@
  * @module
  */
 import { afterInput } from "./after_input.ts";
+import { onResize } from "./resize.ts";
 import type { Ctx } from "./context.ts";
 import type { StepResult } from "./effects.ts";
 import type { Input } from "./inputs.ts";
@@ -59,6 +60,9 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       break;
     case "etcdResult":
       onEtcdResult(ctx, input);
+      break;
+    case "resize":
+      onResize(ctx, input.size, input.requestId);
       break;
     case "admin":
       onAdminReseed(ctx, input.requestId);

@@ -88,6 +88,13 @@ function effectEvents(step: ObservedStep): EventDraft[] {
         });
         break;
       }
+      case "persistClusterSize":
+        out.push({
+          kind: "resize",
+          reason: `an operator set the cluster size ${before.options.clusterSize} -> ${e.size}`,
+          fields: { from: before.options.clusterSize, to: e.size },
+        });
+        break;
       case "etcdPromote": {
         const m = after.members.find((r) => r.memberId === e.memberId);
         const index = m?.raftIndex;

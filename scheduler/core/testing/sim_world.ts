@@ -360,6 +360,7 @@ export class Sim {
       case "persistFrameworkId":
       case "armTimer":
       case "adminReply":
+      case "persistClusterSize":
         return;
       default: {
         const never: never = e;
