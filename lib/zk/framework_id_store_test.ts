@@ -7,7 +7,7 @@ import {
   FrameworkIdStoreClosedError,
   isPlausibleFrameworkId,
 } from "./framework_id_store.ts";
-import { freePort, startZooKeeper } from "./testing/zookeeper_server.ts";
+import { startZooKeeper } from "./testing/zookeeper_server.ts";
 
 const ID = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -76,8 +76,28 @@ Deno.test("FrameworkIdStore.load() names the node and the garbage and destroys n
   }
 });
 
+/**
+ * Keeps `port` taken while ZooKeeper is "down": connections are accepted and closed at once,
+ * so no server of a parallel test can take the port and answer the client with garbage.
+ */
+function holdPort(): { port: number; release(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    try {
+      for await (const conn of listener) conn.close();
+    } catch {
+      // released
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    release: () => listener.close(),
+  };
+}
+
 Deno.test("FrameworkIdStore.save() retries until ZooKeeper comes up, without blocking", async () => {
-  const port = freePort();
+  const held = holdPort();
+  const port = held.port;
   const store = createFrameworkIdStore({
     zk: `zk://127.0.0.1:${port}/etcd-mesos`,
     frameworkName: "etcd",
@@ -88,6 +108,7 @@ Deno.test("FrameworkIdStore.save() retries until ZooKeeper comes up, without blo
   const saving = store.save(ID).then(() => saved = true);
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(saved, false, "saved while ZooKeeper was down");
+  held.release();
   const zk = await startZooKeeper({ port });
   try {
     await saving;
@@ -100,8 +121,9 @@ Deno.test("FrameworkIdStore.save() retries until ZooKeeper comes up, without blo
 });
 
 Deno.test("FrameworkIdStore.close() rejects an operation still waiting for ZooKeeper", async () => {
+  const held = holdPort();
   const store = createFrameworkIdStore({
-    zk: `zk://127.0.0.1:${freePort()}/etcd-mesos`,
+    zk: `zk://127.0.0.1:${held.port}/etcd-mesos`,
     frameworkName: "etcd",
     sessionTimeoutMs: 500,
     backoff: { minMs: 100, maxMs: 200 },
@@ -111,4 +133,5 @@ Deno.test("FrameworkIdStore.close() rejects an operation still waiting for ZooKe
   await store.close();
   await assert.rejects(loading, FrameworkIdStoreClosedError);
   await assert.rejects(() => store.load(), FrameworkIdStoreClosedError);
+  held.release();
 });
