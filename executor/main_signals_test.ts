@@ -4,45 +4,11 @@
  * left running without its executor.
  */
 import assert from "node:assert/strict";
-import type { TaskInfo } from "../lib/mesos/types.ts";
-import { encodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
 import { startAgentStandIn } from "./testing/agent_stand_in.ts";
+import { memberConfig, memberTask } from "./testing/single_member.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const ETCD = "/usr/bin/etcd";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function memberConfig(): MemberConfig {
-  const peerPort = freePort();
-  let clientPort = freePort();
-  while (clientPort === peerPort) clientPort = freePort();
-  return {
-    name: "etcd-1",
-    host: "127.0.0.1",
-    peerPort,
-    clientPort,
-    initialCluster: `etcd-1=http://127.0.0.1:${peerPort}`,
-    clusterState: "new",
-    clusterToken: "signal-token",
-    learner: false,
-  };
-}
-
-function task(config: MemberConfig): TaskInfo {
-  return {
-    name: "etcd-server",
-    task_id: { value: "etcd-1 127.0.0.1 task" },
-    agent_id: { value: "fw-S0" },
-    data: encodeMemberConfig(config),
-    kill_policy: { grace_period: { nanoseconds: 5e9 } },
-  };
-}
 
 /** Pids of the live processes whose parent is `ppid` (zombies excluded). */
 function childrenOf(ppid: number): number[] {
@@ -71,8 +37,8 @@ function alive(pid: number): boolean {
 
 for (const signal of ["SIGHUP", "SIGTERM", "SIGINT"] as const) {
   Deno.test(`executor: ${signal} stops etcd before the executor exits`, async () => {
-    const config = memberConfig();
-    const agent = await startAgentStandIn(task(config));
+    const config = memberConfig("signal-token");
+    const agent = await startAgentStandIn(memberTask(config));
     const sandbox = await Deno.makeTempDir({ prefix: "etcd-exec-signal-" });
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, `--etcd-bin=${ETCD}`],

@@ -3,46 +3,12 @@
  * the v1 executor API.
  */
 import assert from "node:assert/strict";
-import type { TaskInfo } from "../lib/mesos/types.ts";
-import { encodeMemberConfig, type MemberConfig } from "../contract/member_config.ts";
 import { encodeMaintenanceOrder, parseMaintenanceOutcome } from "../contract/orders.ts";
 import { type AgentStandIn, startAgentStandIn } from "./testing/agent_stand_in.ts";
+import { memberConfig, memberTask } from "./testing/single_member.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const ETCD = "/usr/bin/etcd";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function memberConfig(): MemberConfig {
-  const peerPort = freePort();
-  let clientPort = freePort();
-  while (clientPort === peerPort) clientPort = freePort();
-  return {
-    name: "etcd-1",
-    host: "127.0.0.1",
-    peerPort,
-    clientPort,
-    initialCluster: `etcd-1=http://127.0.0.1:${peerPort}`,
-    clusterState: "new",
-    clusterToken: "it-token",
-    learner: false,
-  };
-}
-
-function task(data: Uint8Array): TaskInfo {
-  return {
-    name: "etcd-server",
-    task_id: { value: "etcd-1 127.0.0.1 task" },
-    agent_id: { value: "fw-S0" },
-    data,
-    kill_policy: { grace_period: { nanoseconds: 5e9 } },
-  };
-}
 
 async function etcdHealthy(url: string): Promise<boolean> {
   try {
@@ -117,9 +83,9 @@ async function withExecutor(
 const states = (agent: AgentStandIn) => agent.updates.map((u) => u.state);
 
 Deno.test("executor: TASK_RUNNING only once etcd answers; KILL stops etcd and sends TASK_KILLED", async () => {
-  const config = memberConfig();
+  const config = memberConfig("it-token");
   const url = `http://127.0.0.1:${config.clientPort}`;
-  const agent = await startAgentStandIn(task(encodeMemberConfig(config)));
+  const agent = await startAgentStandIn(memberTask(config));
   await withExecutor(agent, [], async (sandbox, exited) => {
     await agent.waitFor("TASK_STARTING", () => states(agent).includes("TASK_STARTING"));
     await agent.waitFor("TASK_RUNNING", () => states(agent).includes("TASK_RUNNING"));
@@ -143,8 +109,10 @@ Deno.test("executor: TASK_RUNNING only once etcd answers; KILL stops etcd and se
 });
 
 Deno.test("executor: bad task data fails the task with the reason", async () => {
-  const bad = new TextEncoder().encode(JSON.stringify({ ...memberConfig(), clusterState: "old" }));
-  const agent = await startAgentStandIn(task(bad));
+  const bad = new TextEncoder().encode(
+    JSON.stringify({ ...memberConfig("it-token"), clusterState: "old" }),
+  );
+  const agent = await startAgentStandIn(memberTask(bad));
   await withExecutor(agent, [], async (_sandbox, exited) => {
     const failed = await agent.waitFor(
       "TASK_FAILED",
@@ -158,10 +126,10 @@ Deno.test("executor: bad task data fails the task with the reason", async () => 
 });
 
 Deno.test("executor: an etcd that cannot start fails the task with its stderr after the launch timeout", async () => {
-  const config = memberConfig();
+  const config = memberConfig("it-token");
   const blocker = Deno.listen({ hostname: "127.0.0.1", port: config.clientPort });
   try {
-    const agent = await startAgentStandIn(task(encodeMemberConfig(config)));
+    const agent = await startAgentStandIn(memberTask(config));
     await withExecutor(agent, ["--launch-timeout=1s"], async (_sandbox, exited) => {
       const failed = await agent.waitFor(
         "TASK_FAILED",
@@ -178,9 +146,9 @@ Deno.test("executor: an etcd that cannot start fails the task with its stderr af
 });
 
 Deno.test("executor: a reseed order restarts etcd with --force-new-cluster and reports back", async () => {
-  const config = memberConfig();
+  const config = memberConfig("it-token");
   const url = `http://127.0.0.1:${config.clientPort}`;
-  const agent = await startAgentStandIn(task(encodeMemberConfig(config)));
+  const agent = await startAgentStandIn(memberTask(config));
   await withExecutor(agent, [], async (_sandbox, exited) => {
     await agent.waitFor("TASK_RUNNING", () => states(agent).includes("TASK_RUNNING"));
     agent.send({
@@ -211,8 +179,8 @@ Deno.test("executor: a reseed order restarts etcd with --force-new-cluster and r
 });
 
 Deno.test("executor: losing the agent without checkpointing stops etcd and exits", async () => {
-  const config = memberConfig();
-  const agent = await startAgentStandIn(task(encodeMemberConfig(config)));
+  const config = memberConfig("it-token");
+  const agent = await startAgentStandIn(memberTask(config));
   await withExecutor(agent, [], async (_sandbox, exited) => {
     await agent.waitFor("TASK_RUNNING", () => states(agent).includes("TASK_RUNNING"));
     agent.endStream();

@@ -1,0 +1,44 @@
+/**
+ * A one-member etcd task for tests of the real executor process (test-only): free loopback
+ * ports, its member config, and the TaskInfo an agent would deliver.
+ *
+ * @module
+ */
+import type { TaskInfo } from "../../lib/mesos/types.ts";
+import { encodeMemberConfig, type MemberConfig } from "../../contract/member_config.ts";
+
+/** A loopback port free right now. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** The config of member `etcd-1` starting a new cluster on two free ports. */
+export function memberConfig(clusterToken: string): MemberConfig {
+  const peerPort = freePort();
+  let clientPort = freePort();
+  while (clientPort === peerPort) clientPort = freePort();
+  return {
+    name: "etcd-1",
+    host: "127.0.0.1",
+    peerPort,
+    clientPort,
+    initialCluster: `etcd-1=http://127.0.0.1:${peerPort}`,
+    clusterState: "new",
+    clusterToken,
+    learner: false,
+  };
+}
+
+/** The TaskInfo of member `etcd-1` carrying `data` (an encoded config, or garbage). */
+export function memberTask(data: Uint8Array | MemberConfig): TaskInfo {
+  return {
+    name: "etcd-server",
+    task_id: { value: "etcd-1 127.0.0.1 task" },
+    agent_id: { value: "fw-S0" },
+    data: data instanceof Uint8Array ? data : encodeMemberConfig(data),
+    kill_policy: { grace_period: { nanoseconds: 5e9 } },
+  };
+}
