@@ -9,15 +9,11 @@ import type { Logger } from "../lib/log.ts";
 import { createZnodeBlob } from "../lib/zk/znode_blob.ts";
 import { parseZkUrl } from "../lib/zk/url.ts";
 import { clusterSizeProblem } from "./core/resize.ts";
+import { frameworkNode } from "../lib/zk/framework_node.ts";
 
 /** The znode of `frameworkName`'s cluster size under `chroot`. */
 export function clusterSizeNode(chroot: string, frameworkName: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(frameworkName)) {
-    throw new TypeError(
-      `Cannot use framework name ${JSON.stringify(frameworkName)} in a ZooKeeper node name`,
-    );
-  }
-  return `${chroot === "/" ? "" : chroot}/${frameworkName}_cluster_size`;
+  return frameworkNode(chroot, frameworkName, "cluster_size");
 }
 
 /** Reads a stored size; throws naming the node and the garbage when it is not a size. */

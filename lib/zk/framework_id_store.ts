@@ -26,6 +26,7 @@ import { ZkClient } from "./client.ts";
 import { ZkConnectError, ZkError } from "./errors.ts";
 import type { ZkConnectOptions } from "./session.ts";
 import { formatZkUrl, parseZkUrl, type ZkUrl } from "./url.ts";
+import { frameworkNode } from "./framework_node.ts";
 
 /** The stored value is not a plausible framework id; nothing was changed. */
 export class FrameworkIdError extends Error {
@@ -94,12 +95,7 @@ export interface FrameworkIdStore {
 
 /** The znode of `frameworkName`'s id under `chroot`. */
 export function frameworkIdNode(chroot: string, frameworkName: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(frameworkName)) {
-    throw new TypeError(
-      `Cannot use framework name ${JSON.stringify(frameworkName)} in a ZooKeeper node name`,
-    );
-  }
-  return `${chroot === "/" ? "" : chroot}/${frameworkName}_framework_id`;
+  return frameworkNode(chroot, frameworkName, "framework_id");
 }
 
 /**

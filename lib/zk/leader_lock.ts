@@ -32,6 +32,7 @@ import { ZkClient } from "./client.ts";
 import { ZkError } from "./errors.ts";
 import type { ZkConnectOptions } from "./session.ts";
 import { formatZkUrl, parseZkUrl, type ZkUrl } from "./url.ts";
+import { frameworkNode } from "./framework_node.ts";
 
 /** The default ZooKeeper session timeout of a contender: how fast a standby takes over. */
 export const DEFAULT_LOCK_SESSION_TIMEOUT_MS = 4000;
@@ -92,12 +93,7 @@ export interface LeaderLock {
 
 /** The lock's parent znode for `frameworkName` under `chroot`. */
 export function leaderLockNode(chroot: string, frameworkName: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(frameworkName)) {
-    throw new TypeError(
-      `Cannot use framework name ${JSON.stringify(frameworkName)} in a ZooKeeper node name`,
-    );
-  }
-  return `${chroot === "/" ? "" : chroot}/${frameworkName}_leader`;
+  return frameworkNode(chroot, frameworkName, "leader");
 }
 
 const CONTENDER = /^lock-[0-9a-f-]+-([0-9]{10,})$/;

@@ -11,15 +11,11 @@ import { parseZkUrl } from "../../lib/zk/url.ts";
 import { createZnodeBlob } from "../../lib/zk/znode_blob.ts";
 import type { AuditEvent } from "./event.ts";
 import type { EventStore } from "./event_log.ts";
+import { frameworkNode } from "../../lib/zk/framework_node.ts";
 
 /** The znode of `frameworkName`'s audit trail under `chroot`. */
 export function eventsNode(chroot: string, frameworkName: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(frameworkName)) {
-    throw new TypeError(
-      `Cannot use framework name ${JSON.stringify(frameworkName)} in a ZooKeeper node name`,
-    );
-  }
-  return `${chroot === "/" ? "" : chroot}/${frameworkName}_events`;
+  return frameworkNode(chroot, frameworkName, "events");
 }
 
 /** The stored document's format version. */
