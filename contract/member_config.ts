@@ -10,6 +10,7 @@
  */
 
 import { type SnapshotSource, snapshotSourceOf, snapshotSourceProblem } from "./snapshot_source.ts";
+import { type EtcdSpec, parseEtcdSpec } from "./etcd_spec.ts";
 
 /** How etcd joins: `new` bootstraps a cluster, `existing` joins a running one. */
 export type ClusterState = "new" | "existing";
@@ -42,6 +43,11 @@ export interface MemberConfig {
    * certificate from the scheduler (contract/certificates.ts) before it starts etcd.
    */
   tls?: boolean;
+  /**
+   * The etcd an operator chose by a rolling restart (contract/etcd_spec.ts): the executor
+   * downloads `uri` into its sandbox and starts that binary, with `flags` added.
+   */
+  etcd?: EtcdSpec;
 }
 
 /** A bad member config; `field` names the offending field, `value` is what was found. */
@@ -207,6 +213,12 @@ export function validateMemberConfig(value: unknown): MemberConfig {
   if (restoreProblem !== undefined) {
     throw new MemberConfigError("restore", v.restore, restoreProblem);
   }
+  let etcd: EtcdSpec | undefined;
+  try {
+    etcd = v.etcd === undefined ? undefined : parseEtcdSpec(v.etcd);
+  } catch (err) {
+    throw new MemberConfigError("etcd", v.etcd, (err as Error).message);
+  }
   return {
     name: v.name,
     host: v.host,
@@ -218,6 +230,7 @@ export function validateMemberConfig(value: unknown): MemberConfig {
     learner: v.learner,
     ...(v.tls === true ? { tls: true } : {}),
     ...(v.restore !== undefined ? { restore: snapshotSourceOf(v.restore as SnapshotSource) } : {}),
+    ...(etcd !== undefined ? { etcd } : {}),
   };
 }
 

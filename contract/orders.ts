@@ -6,7 +6,9 @@
  * - `reseed`: restart etcd with `--force-new-cluster`, keeping its data dir (after quorum
  *   loss, on the most up-to-date survivor).
  * - `stop`: stop etcd and keep the data dir (fencing a survivor before a reseed).
- * - `restart`: start etcd again with its normal flags.
+ * - `restart`: start etcd again with its normal flags; with `etcd` (a rolling restart), first
+ *   download that etcd binary into the sandbox and start it with those flags, on the same
+ *   data dir.
  * - `restore`: stop etcd, download the backup's snapshot (`restore` field), verify its
  *   SHA-256, replace the data dir with `etcdctl snapshot restore` of it as one member of the
  *   restored cluster (the old data dir is kept aside), and start etcd.
@@ -16,6 +18,7 @@
 import type { TaskStatus } from "../lib/mesos/types.ts";
 import { OUTCOME_LABEL } from "./labels.ts";
 import { type RestoreTarget, snapshotSourceOf, snapshotSourceProblem } from "./snapshot_source.ts";
+import { type EtcdSpec, parseEtcdSpec } from "./etcd_spec.ts";
 
 /** The operations an order can ask for. */
 export type OrderOp = "reseed" | "stop" | "restart" | "restore";
@@ -32,6 +35,8 @@ export interface ExecutorOrder {
   taskId: string;
   /** `restore`: the snapshot and the restored cluster. */
   restore?: RestoreTarget;
+  /** `restart`: the etcd binary and flags to restart with (a rolling restart). */
+  etcd?: EtcdSpec;
 }
 
 /** An order as the executor accepts it: `{"op":"reseed","id":"r-17"}`. */
@@ -43,6 +48,8 @@ export interface MaintenanceOrder {
   taskId?: string;
   /** `restore` (required there): the snapshot and the restored cluster. */
   restore?: RestoreTarget;
+  /** `restart`: the etcd binary and flags to restart with (a rolling restart). */
+  etcd?: EtcdSpec;
 }
 
 /** What became of an order. */
@@ -112,6 +119,13 @@ export function parseMaintenanceOrder(data: Uint8Array): MaintenanceOrder {
   if (id !== undefined) order.id = id;
   if (taskId !== undefined) order.taskId = taskId;
   if (order.op === "restore") order.restore = restoreTargetOf(v.restore);
+  if (order.op === "restart" && v.etcd !== undefined) {
+    try {
+      order.etcd = parseEtcdSpec(v.etcd);
+    } catch (err) {
+      throw new TypeError(`Cannot parse maintenance order: "etcd": ${(err as Error).message}`);
+    }
+  }
   return order;
 }
 
