@@ -27,8 +27,11 @@ export interface EtcdProcess {
   stop(graceMs: number): Promise<ExitStatus>;
 }
 
-/** Starts etcd with `args`; throws when the binary cannot be started at all. */
-export type SpawnEtcd = (args: string[]) => EtcdProcess;
+/**
+ * Starts etcd with `args` (with `binary` instead of the executor's etcd, after a rolling
+ * restart to a new one); throws when the binary cannot be started at all.
+ */
+export type SpawnEtcd = (args: string[], binary?: string) => EtcdProcess;
 
 /** Options of {@linkcode spawnEtcd}. */
 export interface SpawnEtcdOptions {

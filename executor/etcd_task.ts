@@ -33,6 +33,10 @@ export interface EtcdTask {
   sentRunning: boolean;
   forceNewCluster: boolean;
   pendingOrder?: MaintenanceOrder;
+  /** The etcd binary a rolling restart downloaded (absent: the executor's own). */
+  etcdBin?: string;
+  /** etcd flags a rolling restart added (replacing same-named ones). */
+  etcdFlags?: string[];
 }
 
 /** A Mesos `DurationInfo` in ms; `undefined` when absent, negative or not finite. */

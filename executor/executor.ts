@@ -30,6 +30,7 @@ import { describeExit, type EtcdProcess, type ExitStatus } from "./etcd_process.
 import { durationMs, type EtcdTask, type Phase } from "./etcd_task.ts";
 import { defaultListenHost } from "./listen_host.ts";
 import { MaintenanceOrders } from "./maintenance_orders.ts";
+import { mergeEtcdFlags } from "../contract/etcd_spec.ts";
 import type { ExecutorPorts, StatusReport } from "./ports.ts";
 
 export type { Phase } from "./etcd_task.ts";
@@ -99,6 +100,7 @@ export class EtcdExecutor {
       start: (task) => this.#start(task),
       update: (taskId, state, extra) => this.#update(taskId, state, extra),
       restore: (task, target) => this.#restore(task, target, target),
+      downloadEtcd: (uri) => this.#download(uri),
     });
   }
 
@@ -192,10 +194,29 @@ export class EtcdExecutor {
       sentRunning: false,
       forceNewCluster: false,
     };
+    if (config.etcd?.flags !== undefined) task.etcdFlags = config.etcd.flags;
     this.#task = task;
     this.#update(id, "TASK_STARTING", {
       message: `starting etcd member ${config.name} (${config.clusterState})`,
     });
+    const uri = config.etcd?.uri;
+    if (uri !== undefined) {
+      // A member launched after a rolling restart runs the etcd that restart chose.
+      this.#serial(async () => {
+        try {
+          task.etcdBin = await this.#download(uri);
+        } catch (err) {
+          return this.#fail(task, err instanceof Error ? err.message : String(err));
+        }
+        if (task.phase === "starting") this.#startFirst(task, config);
+      });
+      return;
+    }
+    this.#startFirst(task, config);
+  }
+
+  /** Restores a seed's backup when there is one, then starts etcd (with its certificate). */
+  #startFirst(task: EtcdTask, config: MemberConfig): void {
     const seed = config.restore;
     if (seed !== undefined && this.#ports.hasWal?.(this.#dataDir) !== true) {
       // A member seeded from a backup restores it before etcd first starts.
@@ -276,11 +297,13 @@ export class EtcdExecutor {
         dataDir: this.#dataDir,
         listenHost: defaultListenHost(task.config.host),
         forceNewCluster: task.forceNewCluster,
-        extraArgs: this.#extraArgs,
+        extraArgs: mergeEtcdFlags(this.#extraArgs, task.etcdFlags ?? []),
         ...(task.config.tls && this.#cert ? { tls: this.#cert.paths } : {}),
       });
       this.#log.info("starting etcd", { task: task.id, args: args.join(" ") });
-      proc = this.#ports.spawn(args);
+      proc = task.etcdBin === undefined
+        ? this.#ports.spawn(args)
+        : this.#ports.spawn(args, task.etcdBin);
     } catch (err) {
       void this.#fail(task, `Cannot start etcd: ${err instanceof Error ? err.message : err}`);
       return;
@@ -411,6 +434,16 @@ export class EtcdExecutor {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Downloads the etcd binary at `uri` into the sandbox (a rolling restart's new etcd). */
+  #download(uri: string): Promise<string> {
+    const download = this.#ports.downloadEtcd;
+    if (download === undefined) {
+      return Promise.reject(new Error(`this executor cannot download etcd from ${uri}`));
+    }
+    this.#log.info("downloading etcd", { uri });
+    return download(uri);
+  }
 
   get #dataDir(): string {
     return `${this.#sandbox}/etcd_data`;

@@ -7,6 +7,7 @@
 import { restoreSnapshotInto } from "./snapshot_restore.ts";
 import { findEtcdctl } from "../lib/backup/etcdctl.ts";
 import { walPresent } from "./wal.ts";
+import { downloadEtcd } from "./etcd_download.ts";
 import { createLogger, levelFromVerbosity, type Logger } from "../lib/log.ts";
 import { createExecutorClient, type ExecutorClient } from "../lib/mesos/executor_client.ts";
 import type { TaskStatus } from "../lib/mesos/types.ts";
@@ -111,7 +112,9 @@ export async function runExecutor(
   const executor = new EtcdExecutor({
     sendUpdate: (status) => enqueue("status update", () => client.update(status as TaskStatus)),
     sendMessage: (data) => enqueue("message", () => client.message(data)),
-    spawn: (etcdArgs) => spawnEtcd(etcdBin, etcdArgs, { cwd: sandbox, onStderrLine: writeErr }),
+    spawn: (etcdArgs, bin) =>
+      spawnEtcd(bin ?? etcdBin, etcdArgs, { cwd: sandbox, onStderrLine: writeErr }),
+    downloadEtcd: (uri) => downloadEtcd(uri, sandbox),
     waitHealthy: (url, signal) =>
       waitForEtcdHealthy(url, {
         signal,

@@ -8,6 +8,9 @@
  * healthy. Every order ends in one outcome, sent as a MESSAGE and, while the task lives and
  * has reported TASK_RUNNING, as a TASK_RUNNING update carrying it in `data` and labels. A
  * reseed of a data dir without a write-ahead log is refused: it would seed an empty cluster.
+ * A `restart` carrying a new etcd (`etcd`, a rolling restart) downloads its binary first,
+ * while the old etcd still runs (a failed download leaves it running), then restarts etcd
+ * on the same data dir with that binary and those flags, which later restarts keep.
  *
  * @module
  */
@@ -45,6 +48,8 @@ export interface OrderHost {
   update(taskId: string, state: TaskStatus["state"], extra?: Partial<StatusReport>): void;
   /** Replaces the task's data dir with the snapshot of `target` (a `restore` order). */
   restore(task: EtcdTask, target: RestoreTarget): Promise<void>;
+  /** Downloads the etcd binary at `uri` into the sandbox; resolves with its path. */
+  downloadEtcd(uri: string): Promise<string>;
 }
 
 /** How an order ended: reported by {@linkcode MaintenanceOrders.report}. */
@@ -118,6 +123,17 @@ export class MaintenanceOrders {
       });
       return;
     }
+    let etcdBin: string | undefined;
+    if (order.op === "restart" && order.etcd?.uri !== undefined) {
+      try {
+        etcdBin = await host.downloadEtcd(order.etcd.uri);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        host.log.error("restart refused: the new etcd cannot be downloaded", { message });
+        this.report(task, { order, ok: false, etcd: task.proc ? "running" : "stopped", message });
+        return;
+      }
+    }
     host.log.info("maintenance order", { task: task.id, op: order.op, id: order.id });
     host.quiesce(task);
     await host.stopProc(task, host.graceFor(task));
@@ -146,6 +162,8 @@ export class MaintenanceOrders {
     task.windowStart = host.ports.clock.now();
     task.restarts = 0;
     task.forceNewCluster = order.op === "reseed";
+    if (etcdBin !== undefined) task.etcdBin = etcdBin;
+    if (order.etcd?.flags !== undefined) task.etcdFlags = order.etcd.flags;
     task.pendingOrder = order;
     host.start(task);
   }

@@ -42,6 +42,11 @@ export interface ExecutorPorts {
    * order, and for a member seeded from a backup. Absent: restores are refused.
    */
   restoreSnapshot?(job: SnapshotRestoreJob): Promise<void>;
+  /**
+   * Downloads the etcd binary at `uri` into the sandbox and returns its path (a rolling
+   * restart to a new etcd; see etcd_download.ts). Absent: such restarts are refused.
+   */
+  downloadEtcd?(uri: string): Promise<string>;
   /** The agent's IP addresses for the member certificate; default the machine's. */
   agentIps?(): string[];
   /** Writes the member's TLS files; default the real files (tests keep them in memory). */

@@ -32,6 +32,8 @@ export class FakeProcess implements EtcdProcess {
   readonly exited: Promise<ExitStatus>;
   stops: number[] = [];
   tail = "";
+  /** The binary it runs, when not the executor's own etcd (a rolling restart's). */
+  binary?: string;
   ignoreTerm = false;
   #resolve!: (s: ExitStatus) => void;
   #ended = false;
@@ -66,6 +68,8 @@ export function harness(
     hasWal?: boolean;
     /** The restore port (absent: the executor refuses restores). */
     restoreSnapshot?: (job: SnapshotRestoreJob) => Promise<void>;
+    /** The etcd download port (absent: the executor refuses new etcd binaries). */
+    downloadEtcd?: (uri: string) => Promise<string>;
   } = {},
 ) {
   const clock = new FakeClock(1_000_000);
@@ -78,9 +82,10 @@ export function harness(
   const executor = new EtcdExecutor({
     sendUpdate: (s) => updates.push(s),
     sendMessage: (d) => messages.push(d),
-    spawn: (args) => {
+    spawn: (args, binary) => {
       if (options.spawnError) throw options.spawnError;
       const p = new FakeProcess(args, clock);
+      if (binary !== undefined) p.binary = binary;
       procs.push(p);
       return p;
     },
@@ -92,6 +97,7 @@ export function harness(
     clock,
     hasWal: () => options.hasWal ?? true,
     restoreSnapshot: options.restoreSnapshot,
+    downloadEtcd: options.downloadEtcd,
     agentIps: () => ["10.0.0.7"],
     writeTlsFiles: (paths, m) => {
       if (m.keyPem !== undefined) files.set(paths.keyFile, m.keyPem);
