@@ -17,6 +17,11 @@ export interface TaskIdParts {
   host: string;
   peerPort: number;
   clientPort: number;
+  /**
+   * How many times the member was relaunched in place on its persistent volume (same
+   * name, host and ports): written as a fifth part `r<n>` so each launch has its own id.
+   */
+  incarnation?: number;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -50,8 +55,16 @@ export function formatTaskId(parts: TaskIdParts): string {
       throw new RangeError(`Cannot format a task id with ${what} ${port}: expected 1..65535`);
     }
   }
-  return `${parts.name} ${parts.host} ${parts.peerPort} ${parts.clientPort}`;
+  const base = `${parts.name} ${parts.host} ${parts.peerPort} ${parts.clientPort}`;
+  const n = parts.incarnation;
+  if (n === undefined || n === 0) return base;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`Cannot format a task id with incarnation ${n}: expected an integer >= 0`);
+  }
+  return `${base} r${n}`;
 }
+
+const INCARNATION = /^r([0-9]{1,9})$/;
 
 /**
  * Parses a task id written by {@linkcode formatTaskId}. The original's five-part ids
@@ -64,7 +77,10 @@ export function parseTaskId(taskId: string): TaskIdParts {
   const [name, host, peer, client] = parts;
   const peerPort = portOf(peer);
   const clientPort = portOf(client);
-  const fifthOk = parts.length === 4 || (parts.length === 5 && portOf(parts[4]) !== undefined);
+  const fifth = parts[4];
+  const incarnation = fifth === undefined ? undefined : INCARNATION.exec(fifth)?.[1];
+  const fifthOk = parts.length === 4 ||
+    (parts.length === 5 && (portOf(fifth) !== undefined || incarnation !== undefined));
   if (
     !fifthOk || name === undefined || !NAME.test(name) || host === undefined ||
     !HOST.test(host) || peerPort === undefined || clientPort === undefined
@@ -75,7 +91,9 @@ export function parseTaskId(taskId: string): TaskIdParts {
       }: expected "<name> <host> <peerPort> <clientPort>"`,
     );
   }
-  return { name, host, peerPort, clientPort };
+  return incarnation === undefined || Number(incarnation) === 0
+    ? { name, host, peerPort, clientPort }
+    : { name, host, peerPort, clientPort, incarnation: Number(incarnation) };
 }
 
 /** {@linkcode parseTaskId} that returns `undefined` instead of throwing. */

@@ -20,6 +20,13 @@ Deno.test("parseTaskId() accepts the original's five-part ids", () => {
   });
 });
 
+Deno.test("formatTaskId() writes a relaunch's incarnation as a fifth part that parseTaskId() reads", () => {
+  const parts = { name: "etcd-2", host: "h", peerPort: 31000, clientPort: 31001, incarnation: 3 };
+  assert.equal(formatTaskId(parts), "etcd-2 h 31000 31001 r3");
+  assert.deepEqual(parseTaskId("etcd-2 h 31000 31001 r3"), parts);
+  assert.equal(formatTaskId({ ...parts, incarnation: 0 }), "etcd-2 h 31000 31001");
+});
+
 const badIds = [
   "",
   "etcd-1",

@@ -11,6 +11,7 @@ import type { CoreOptions, Placement } from "./core/state.ts";
 import { ConfigError, tokenize } from "../lib/flags.ts";
 import { type BackupConfig, defaultBackupConfig, settleBackupConfig } from "./backup_config.ts";
 import { defaultTlsConfig, settleTlsConfig, type TlsConfig } from "./tls/tls_config.ts";
+import { defaultVolumeConfig, type VolumeConfig } from "./volume_config.ts";
 import {
   defaultMaintenanceConfig,
   type MaintenanceConfig,
@@ -68,6 +69,8 @@ export interface Config {
   placement: Placement;
   /** Backups and restores (see backup_config.ts). */
   backup: BackupConfig;
+  /** Persistent volumes (see volume_config.ts). */
+  volumes: VolumeConfig;
   /** Mutual TLS (see `tls/tls_config.ts`). */
   tls: TlsConfig;
   /** etcd maintenance: defragmentation, auto-compaction (see maintenance/maintenance_config.ts). */
@@ -110,6 +113,7 @@ function defaults(env: Env): Config {
     encoding: "json",
     placement: { kind: "agent" },
     backup: defaultBackupConfig(),
+    volumes: defaultVolumeConfig(),
     tls: defaultTlsConfig(),
     maintenance: defaultMaintenanceConfig(),
   };

@@ -7,6 +7,7 @@
 import { parseZkUrl } from "../lib/zk/url.ts";
 import type { Config } from "./config.ts";
 import { backupFlagSpecs } from "./backup_config.ts";
+import { volumeFlagSpecs } from "./volume_config.ts";
 import { tlsFlagSpecs } from "./tls/tls_config.ts";
 import { maintenanceFlagSpecs } from "./maintenance/maintenance_config.ts";
 import type { Placement } from "./core/state.ts";
@@ -328,6 +329,7 @@ export const SPECS: Spec[] = [
     apply: (c, v, f) => c.placement = placement(f, v),
   },
   ...backupFlagSpecs<Config>(),
+  ...volumeFlagSpecs<Config>(),
   ...maintenanceFlagSpecs<Config>(),
   ...tlsFlagSpecs<Config>(),
 ];

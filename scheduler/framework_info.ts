@@ -6,6 +6,7 @@
  */
 import type { FrameworkInfo } from "../lib/mesos/types.ts";
 import type { Config } from "./config.ts";
+import { volumesOn } from "./volume_config.ts";
 
 /** Facts about the host the scheduler runs on. */
 export interface HostFacts {
@@ -34,5 +35,7 @@ export function frameworkInfoOf(c: Config, host: HostFacts, frameworkId?: string
     hostname: host.address,
     ...(c.mesosAuthenticationPrincipal ? { principal: c.mesosAuthenticationPrincipal } : {}),
     webui_url: c.frameworkWebUri ?? `http://${urlHost(host.address)}:${host.adminPort}/`,
+    // Persistent volumes reserve in the refined format (the `reservations` stack).
+    ...(volumesOn(c.volumes, c.role) ? { capabilities: [{ type: "RESERVATION_REFINEMENT" }] } : {}),
   };
 }

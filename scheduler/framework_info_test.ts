@@ -36,3 +36,14 @@ Deno.test("frameworkInfoOf() adds role and principal when configured, and no id 
   assert.equal(info.principal, "p");
   assert.equal(info.webui_url, "http://ui/");
 });
+
+Deno.test("frameworkInfoOf() declares RESERVATION_REFINEMENT only when persistent volumes are on", () => {
+  const host = { user: "u", address: "h", adminPort: 1 };
+  const on = frameworkInfoOf(parseConfig([ZK, "--role=etcd"], {}), host);
+  assert.deepEqual(on.capabilities, [{ type: "RESERVATION_REFINEMENT" }]);
+  const off = frameworkInfoOf(
+    parseConfig([ZK, "--role=etcd", "--persistent-volumes=false"], {}),
+    host,
+  );
+  assert.equal(off.capabilities, undefined);
+});

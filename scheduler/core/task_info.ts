@@ -7,7 +7,7 @@
 import type { CommandInfo, TaskInfo } from "../../lib/mesos/types.ts";
 import { encodeMemberConfig } from "../../contract/member_config.ts";
 import type { MemberLaunch } from "./effects.ts";
-import { TASK_NAME } from "../../contract/task_id.ts";
+import { TASK_NAME, tryParseTaskId } from "../../contract/task_id.ts";
 
 /** How to run the executor on the agent. */
 export interface ExecutorTemplate {
@@ -21,9 +21,16 @@ export interface ExecutorTemplate {
   killGracePeriodMs?: number;
 }
 
-/** The executor id of a member: one executor per member task. */
-export function executorIdOf(launch: Pick<MemberLaunch, "name" | "peerPort">): string {
-  return `etcd-executor-${launch.name}-${launch.peerPort}`;
+/**
+ * The executor id of a member: one executor per member task. A relaunch in place (same
+ * name and port) gets its own, so it never meets the ended executor of the launch before.
+ */
+export function executorIdOf(
+  launch: Pick<MemberLaunch, "name" | "peerPort"> & { taskId?: string },
+): string {
+  const n = launch.taskId === undefined ? undefined : tryParseTaskId(launch.taskId)?.incarnation;
+  const base = `etcd-executor-${launch.name}-${launch.peerPort}`;
+  return n === undefined ? base : `${base}-r${n}`;
 }
 
 /** Builds the TaskInfo (custom executor, data = member config JSON, discovery, labels). */
