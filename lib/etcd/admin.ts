@@ -97,6 +97,11 @@ export interface EtcdAdmin {
   promote(memberId: string, options?: ClusterCallOptions): Promise<EtcdMember[]>;
   /** Removes `memberId`; returns the membership after. */
   remove(memberId: string, options?: ClusterCallOptions): Promise<EtcdMember[]>;
+  /**
+   * Transfers leadership from the leader at `leaderEndpoint` to the voter `targetMemberId`
+   * (etcd's MoveLeader; only the leader accepts it). Absent on fakes that cannot.
+   */
+  moveLeader?(leaderEndpoint: string, targetMemberId: string): Promise<void>;
   /** A quorum (linearizable) read of one key; proves the cluster can serve reads. */
   linearizableRead(options?: ClusterCallOptions): Promise<LinearizableReadResult>;
   /** Replaces the endpoints cluster calls use; drops per-member clients no longer listed. */

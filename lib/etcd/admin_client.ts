@@ -56,7 +56,9 @@ export interface EtcdAdminOptions {
  * @throws {TypeError} naming an endpoint that is not `host:port`.
  * @throws {RangeError} naming a non-positive timeout.
  */
-export function createEtcdAdminClient(options: EtcdAdminOptions): EtcdAdmin {
+export function createEtcdAdminClient(
+  options: EtcdAdminOptions,
+): EtcdAdmin & Pick<Required<EtcdAdmin>, "moveLeader"> {
   return new EtcdAdminClient(options);
 }
 
@@ -172,6 +174,14 @@ class EtcdAdminClient implements EtcdAdmin {
       { op: "memberRemove", readOnly: false, endpoints: options.endpoints },
     );
     return r.members.map(toMember);
+  }
+
+  async moveLeader(leaderEndpoint: string, targetMemberId: string): Promise<void> {
+    const ep = normalizeEndpoint(leaderEndpoint);
+    const targetID = checkId(targetMemberId);
+    await this.#endpoints.call(ep, (c, o) => c.maintenance.moveLeader({ targetID }, o), {
+      op: "moveLeader",
+    });
   }
 
   async linearizableRead(options: ClusterCallOptions = {}): Promise<LinearizableReadResult> {
