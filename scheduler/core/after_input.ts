@@ -15,6 +15,7 @@ import { probeTargets } from "./probe_targets.ts";
 import { advanceReconciliation, reconciliationDeadline } from "./reconciliation.ts";
 import { advanceReseed, reseedDeadlines } from "./reseed.ts";
 import { advanceRestore, restoreDeadlines } from "./restore.ts";
+import { advanceStaticBootstrap, staticBootstrapDeadline } from "./static_bootstrap.ts";
 import { configuredMemberId, MAX_ENDED_TASK_IDS, memberPeerUrl, type State } from "./state.ts";
 
 /** Drops records of ended tasks that etcd no longer lists. */
@@ -49,6 +50,7 @@ function watchChange(ctx: Ctx): void {
     }
     return;
   }
+  if (c.kind === "staticBootstrap") return; // see advanceStaticBootstrap
   if (c.kind === "bootstrap") {
     const m = s.members.find((x) => x.name === c.name && !isTerminal(x.taskState));
     if (m && m.taskState !== "TASK_RUNNING" && now - c.startedAt >= o.launchTimeoutMs) {
@@ -214,7 +216,8 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
     at.push(c.stepAt + o.probeTimeoutMs);
   }
   at.push(...reseedDeadlines(s), ...restoreDeadlines(s));
-  for (const t of [offerWaitDeadline(s), livenessDeadline(s), reconciliationDeadline(s)]) {
+  const due = [offerWaitDeadline(s), livenessDeadline(s), reconciliationDeadline(s)];
+  for (const t of [...due, staticBootstrapDeadline(s)]) {
     if (t !== undefined) at.push(t);
   }
   const future = at.filter((t) => t > now);
@@ -236,6 +239,7 @@ export function afterInput(ctx: Ctx): void {
   watchChange(ctx);
   advanceReseed(ctx);
   advanceRestore(ctx);
+  advanceStaticBootstrap(ctx);
   let plan = planNext(s, now);
   if (plan.kind === "retire" || plan.kind === "prune" || plan.kind === "adoptLearner") {
     execute(ctx, plan);

@@ -64,6 +64,8 @@ export interface MemberLaunchParams {
   learner: boolean;
   /** The configured membership to join (ignored for `new`). */
   membership?: readonly EtcdMemberView[];
+  /** For `new`: every member of a static bootstrap, this one included (default: this alone). */
+  peers?: readonly InitialClusterEntry[];
 }
 
 /** Builds the launch of member `params.name` on `offer`. */
@@ -71,7 +73,9 @@ export function buildMemberLaunch(offer: Offer, params: MemberLaunchParams): Mem
   const { name, allocation, clusterState, clusterToken, learner } = params;
   const host = offer.hostname;
   const self = { name, peerUrl: peerUrl(host, allocation.peerPort) };
-  const entries = clusterState === "new" ? [self] : joiningCluster(params.membership ?? [], self);
+  const entries = clusterState === "new"
+    ? params.peers ?? [self]
+    : joiningCluster(params.membership ?? [], self);
   const parts = { name, host, peerPort: allocation.peerPort, clientPort: allocation.clientPort };
   return {
     taskId: formatTaskId(parts),

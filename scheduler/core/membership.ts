@@ -17,6 +17,7 @@ import {
 import { destructiveWait } from "./rate_limit.ts";
 import { describeReseed } from "./reseed.ts";
 import { restoreBlocks } from "./restore.ts";
+import { staticBootstrapBlocks } from "./static_bootstrap.ts";
 import { isTerminal } from "../../lib/mesos/types.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 
@@ -150,6 +151,8 @@ export function planNext(s: State, now: number): Plan {
   }
   const restoring = restoreBlocks(s);
   if (restoring !== undefined) return { kind: "wait", reason: restoring };
+  const stopping = staticBootstrapBlocks(s);
+  if (stopping !== undefined) return { kind: "wait", reason: stopping };
   if (phase === "disconnected") return { kind: "wait", reason: "disconnected from the master" };
   if (phase === "reconciling") return { kind: "wait", reason: "reconciling tasks with the master" };
   if (s.change !== undefined) {

@@ -6,19 +6,23 @@
  * @module
  */
 import { isTerminal, type Offer } from "../../lib/mesos/types.ts";
-import { peerUrl } from "../../contract/member_config.ts";
+import { type InitialClusterEntry, peerUrl } from "../../contract/member_config.ts";
 import { type Ctx, log, voterEndpoints } from "./context.ts";
 import { buildMemberLaunch } from "./launch_spec.ts";
 import { seedLaunch } from "./restore.ts";
+import { gatherOffers, gathersOffers, releaseHeldOffer } from "./static_bootstrap.ts";
 import { planNext } from "./membership.ts";
 import { noteUnfitOffer, offerFitted } from "./offer_wait.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
+import type { MemberLaunch } from "./effects.ts";
 import type { MemberRecord, State } from "./state.ts";
 import { isUsableHost, memberName } from "../../contract/task_id.ts";
 
-type Fitted = Extract<ReturnType<typeof fitOffer>, { ok: true }>;
+/** An offer that fits a member, with the resources taken from it. */
+export type Fitted = Extract<ReturnType<typeof fitOffer>, { ok: true }>;
 
-function needsOf(s: State): MemberNeeds {
+/** What one member needs from an offer. */
+export function needsOf(s: State): MemberNeeds {
   const o = s.options;
   return {
     cpus: o.cpus,
@@ -30,7 +34,7 @@ function needsOf(s: State): MemberNeeds {
 }
 
 /** Members that occupy an agent for placement: every task that may still run. */
-function placed(s: State): MemberRecord[] {
+export function placed(s: State): MemberRecord[] {
   return s.members.filter((m) => !isTerminal(m.taskState));
 }
 
@@ -39,10 +43,18 @@ export function clusterTokenOf(s: State): string {
   return s.clusterToken ?? `${s.options.frameworkName}-${s.frameworkId ?? "ephemeral"}`;
 }
 
-/** Launches the first member on `offer`. */
-function bootstrapOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
+/**
+ * Launches member `name` of a new cluster on `offer` and records it: alone, or with `peers`
+ * listing the whole static cluster (see `static_bootstrap.ts`).
+ */
+export function launchNew(
+  ctx: Ctx,
+  offer: Offer,
+  fit: Fitted,
+  member: { name: string; peers?: InitialClusterEntry[] },
+): MemberLaunch {
   const { s, now } = ctx;
-  const name = memberName(s.nextIndex++);
+  const { name, peers } = member;
   s.clusterToken = clusterTokenOf(s);
   const launch = buildMemberLaunch(offer, {
     name,
@@ -50,6 +62,7 @@ function bootstrapOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
     clusterState: "new",
     clusterToken: s.clusterToken,
     learner: false,
+    peers,
   });
   seedLaunch(ctx, launch);
   ctx.fx.push({ type: "launch", offerId: offer.id.value, agentId: launch.agentId, member: launch });
@@ -65,8 +78,16 @@ function bootstrapOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
     learner: false,
     placementValue: s.agentValues[launch.agentId],
   });
-  s.change = { kind: "bootstrap", name, startedAt: now };
   s.counters.launched_servers++;
+  return launch;
+}
+
+/** Launches the first member on `offer` (the one-by-one bring-up). */
+export function bootstrapOn(ctx: Ctx, offer: Offer, fit: Fitted): void {
+  const { s, now } = ctx;
+  const name = memberName(s.nextIndex++);
+  const launch = launchNew(ctx, offer, fit, { name });
+  s.change = { kind: "bootstrap", name, startedAt: now };
   log(ctx, "info", "launching the first member (new cluster)", {
     member: name,
     host: launch.hostname,
@@ -126,6 +147,7 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
     }
   }
   const plan = planNext(s, ctx.now);
+  if (plan.kind === "bootstrap" && gathersOffers(s)) return gatherOffers(ctx, offers);
   const wanted = plan.kind === "bootstrap" || plan.kind === "add";
   const short: string[] = [];
   const idle: string[] = [];
@@ -200,6 +222,7 @@ function waitWhy(plan: ReturnType<typeof planNext>): string {
 
 /** Handles RESCIND: a held offer is gone. */
 export function onRescind(ctx: Ctx, offerId: string): void {
+  releaseHeldOffer(ctx, offerId);
   const c = ctx.s.change;
   if (c?.kind === "add" && c.offerId === offerId) {
     c.offerLost = true;

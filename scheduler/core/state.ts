@@ -12,6 +12,7 @@ import type { StrayAnswer } from "./probe_targets.ts";
 import type { Reconciliation } from "./reconciliation.ts";
 import type { NoSurvivor, ReseedRun } from "./reseed_run.ts";
 import type { RestoreState } from "./restore_run.ts";
+import type { StaticBootstrap, StaticBootstrapChange } from "./static_bootstrap.ts";
 
 /** Where members may go relative to each other. */
 export type Placement =
@@ -56,6 +57,11 @@ export interface CoreOptions {
   /** Unanswered tasks are asked about again after this, doubling up to the max. */
   reconcileRetryMinMs: number;
   reconcileRetryMaxMs: number;
+  /**
+   * A new cluster holds fitting offers this long to launch every member at once with a
+   * static `--initial-cluster` (see `static_bootstrap.ts`); 0 brings members up one by one.
+   */
+  staticBootstrapGatherMs: number;
 }
 
 /** Defaults matching the original where it had one. */
@@ -80,6 +86,7 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   reconcileSettleMs: 1_000,
   reconcileRetryMinMs: 1_000,
   reconcileRetryMaxMs: 30_000,
+  staticBootstrapGatherMs: 3_000,
 };
 
 /** Why and when a member is being taken out. */
@@ -119,6 +126,8 @@ export interface MemberRecord {
 /** The one membership change in flight. */
 export type Change =
   | { kind: "bootstrap"; name: string; startedAt: number }
+  /** Every member of a new cluster launched at once (see `static_bootstrap.ts`). */
+  | StaticBootstrapChange
   | {
     kind: "add";
     step: "adding" | "starting" | "catching-up" | "promoting";
@@ -209,6 +218,8 @@ export interface State {
    * {@linkcode MAX_ENDED_TASK_IDS}): a late or replayed update of one of them is stale.
    */
   endedTaskIds?: string[];
+  /** Offers held for, or the fallback of, a static bootstrap (see `static_bootstrap.ts`). */
+  staticBootstrap?: StaticBootstrap;
   /** The reseed in progress (see `reseed.ts`). */
   reseed?: ReseedRun;
   /** Backups known and restores (see `restore.ts`). */

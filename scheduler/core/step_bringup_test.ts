@@ -131,7 +131,13 @@ function assertSerialChanges(effects: readonly Effect[]): void {
 
 for (const size of [3, 5]) {
   Deno.test(`step() brings up ${size} members and then suppresses offers`, () => {
-    const h = new Harness({ clusterSize: size, cpus: 1, memMb: 256, diskMb: 512 });
+    const h = new Harness({
+      clusterSize: size,
+      cpus: 1,
+      memMb: 256,
+      diskMb: 512,
+      staticBootstrapGatherMs: 0,
+    });
     const w = new World();
     const first = [...h.connect(), ...h.feed({ type: "offers", offers: [offer(1), offer(2)] })];
     const all = settle(h, w, first, size + 2);

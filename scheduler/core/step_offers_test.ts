@@ -75,6 +75,7 @@ Deno.test("offers: placement by hostname keeps members on distinct hosts", () =>
     memMb: 256,
     diskMb: 512,
     placement: { kind: "hostname" },
+    staticBootstrapGatherMs: 0,
   });
   const w = new World();
   settle(h, w, [...h.connect(), ...h.feed({ type: "offers", offers: [offer(1)] })]);
@@ -91,6 +92,7 @@ Deno.test("offers: with spreading disabled a second member may share an agent", 
     memMb: 256,
     diskMb: 512,
     placement: { kind: "any" },
+    staticBootstrapGatherMs: 0,
   });
   const w = new World();
   settle(h, w, [...h.connect(), ...h.feed({ type: "offers", offers: [offer(1)] })]);

@@ -18,7 +18,7 @@ import { type CoreOptions, initialState, type State } from "../state.ts";
 import { step } from "../step.ts";
 import { buildTaskInfo } from "../task_info.ts";
 
-/** Small options for fast scenarios: 3 members, 1 cpu, 256 MB, 512 MB disk. */
+/** Small options for fast scenarios: 3 members, 1 cpu, 256 MB, 512 MB disk, one by one. */
 export const TEST_OPTIONS: Partial<CoreOptions> = {
   clusterSize: 3,
   cpus: 1,
@@ -27,6 +27,8 @@ export const TEST_OPTIONS: Partial<CoreOptions> = {
   healthIntervalMs: 5_000,
   memberGracePeriodMs: 30_000,
   destructiveIntervalMs: 60_000,
+  // Most scenarios follow the one-by-one bring-up; static_bootstrap_test.ts turns it on.
+  staticBootstrapGatherMs: 0,
 };
 
 let offerSeq = 0;
@@ -190,13 +192,12 @@ export class World {
         buildTaskInfo(e.member, { command: { value: "./executor" } });
         decodeMemberConfig(JSON.stringify(e.member.config));
         this.tasks.set(e.member.taskId, { launch: e.member, state: "TASK_STAGING" });
-        if (e.member.config.clusterState === "new") {
-          this.members = [{
-            id: String(this.#nextId++),
-            name: e.member.name,
-            peerUrls: [`http://${e.member.hostname}:${e.member.peerPort}`],
-            isLearner: false,
-          }];
+        if (e.member.config.clusterState === "new" && !this.memberOf(e.member)) {
+          // Every member of a static bootstrap is configured from the start.
+          this.members = e.member.config.initialCluster.split(",").map((entry) => {
+            const [name, url] = entry.split("=") as [string, string];
+            return { id: String(this.#nextId++), name, peerUrls: [url], isLearner: false };
+          });
         }
         return undefined;
       }

@@ -101,6 +101,8 @@ export class Sim {
   /** The membership call the core is waiting for, and when it was sent. */
   #callOut?: { type: string; at: number };
   #opts: SimOptions;
+  /** Static bootstraps (token and `--initial-cluster`) → their epoch. */
+  #staticEpochs = new Map<string, number>();
 
   constructor(opts: SimOptions) {
     this.#opts = opts;
@@ -387,6 +389,9 @@ export class Sim {
     this.tasks.set(launch.taskId, { launch, state: "TASK_STAGING", executorAlive: true });
     const peerUrl = `http://${launch.hostname}:${launch.peerPort}`;
     const clientUrl = `http://${launch.hostname}:${launch.clientPort}`;
+    if (launch.config.clusterState === "new" && launch.config.initialCluster.includes(",")) {
+      return this.#launchStatic(launch, peerUrl, clientUrl);
+    }
     if (launch.config.clusterState === "new") {
       const id = String(this.#nextId++);
       this.epochs.push({
@@ -429,6 +434,41 @@ export class Sim {
       alive: true,
       frozen: false,
       learner: m.learner,
+      index: 0,
+      activeSince: this.now,
+    });
+    this.#status(launch.taskId, "TASK_RUNNING", 1_000);
+  }
+
+  /**
+   * A member of a static bootstrap: every member launched with the same token and
+   * `--initial-cluster` belongs to one epoch listing them all (etcd derives the member ids
+   * from the peer URLs and the token), which has a leader once a quorum of them runs.
+   */
+  #launchStatic(launch: MemberLaunch, peerUrl: string, clientUrl: string): void {
+    const key = `${launch.config.clusterToken} ${launch.config.initialCluster}`;
+    let epoch = this.#staticEpochs.get(key);
+    if (epoch === undefined) {
+      const members = launch.config.initialCluster.split(",").map((entry) => {
+        const [name, url] = entry.split("=") as [string, string];
+        return { id: String(this.#nextId++), peerUrl: url, clientUrl: "", learner: false, name };
+      });
+      this.epochs.push({ members, commit: 0 });
+      epoch = this.epochs.length - 1;
+      this.#staticEpochs.set(key, epoch);
+    }
+    const m = this.epochs[epoch]!.members.find((x) => x.peerUrl === peerUrl)!;
+    m.clientUrl = clientUrl;
+    this.etcds.push({
+      id: m.id,
+      name: launch.name,
+      taskId: launch.taskId,
+      peerUrl,
+      clientUrl,
+      epoch,
+      alive: true,
+      frozen: false,
+      learner: false,
       index: 0,
       activeSince: this.now,
     });
