@@ -26,6 +26,8 @@ import type { Effect, MemberLaunch } from "./core/effects.ts";
 import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
 import { errorText, memberView, probeMembers } from "./prober.ts";
 import { encodeMaintenanceOrder } from "../contract/orders.ts";
+import type { RollingRestartRecord } from "./core/rolling_restart_run.ts";
+import { RollingRestartEffects } from "./rolling_restart_effects.ts";
 
 /** The core's decision on an operator's request. */
 export interface AdminDecision {
@@ -49,6 +51,8 @@ export interface EffectRunnerDeps {
   armTimer(at: number): void;
   /** Stores the cluster size an operator chose; absent for an ephemeral framework. */
   persistClusterSize?: (size: number) => Promise<void>;
+  /** Stores the rolling restart's record; absent for an ephemeral framework. */
+  persistRollingRestart?: (record: RollingRestartRecord) => Promise<void>;
   /** Returns the core's decision on the admin request `requestId`. */
   adminReply?: (requestId: number | undefined, decision: AdminDecision) => void;
   logger: Logger;
@@ -64,10 +68,17 @@ export class EffectRunner {
   readonly #log: Logger;
   #mesos: Promise<void> = Promise.resolve();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #rolling: RollingRestartEffects;
 
   constructor(deps: EffectRunnerDeps) {
     this.#deps = deps;
     this.#log = deps.logger;
+    this.#rolling = new RollingRestartEffects({
+      etcd: deps.etcd,
+      feed: (input) => deps.feed(input),
+      persist: deps.persistRollingRestart,
+      logger: deps.logger,
+    });
   }
 
   /** Starts performing `effect`; returns at once. */
@@ -219,6 +230,10 @@ export class EffectRunner {
         return;
       case "adminReply":
         d.adminReply?.(effect.requestId, { accepted: effect.accepted, message: effect.message });
+        return;
+      case "etcdMoveLeader":
+      case "persistRollingRestart":
+        this.#track(this.#rolling.run(effect));
         return;
       default: {
         const never: never = effect;

@@ -31,6 +31,8 @@ import {
 } from "./core/views.ts";
 import type { ObservedStep } from "./admin/history.ts";
 import type { BackupRef } from "./core/restore_run.ts";
+import type { RollingRestartRecord } from "./core/rolling_restart_run.ts";
+import type { EtcdSpec } from "../contract/etcd_spec.ts";
 import { EffectRunner } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
 import { inputsOfEvent } from "./event_inputs.ts";
@@ -53,6 +55,8 @@ export interface SchedulerShellOptions {
   persistFrameworkId?: (id: string) => Promise<void>;
   /** Stores the cluster size an operator chose (ZooKeeper); absent for an ephemeral one. */
   persistClusterSize?: (size: number) => Promise<void>;
+  /** Stores the rolling restart's record (ZooKeeper); absent for an ephemeral one. */
+  persistRollingRestart?: (record: RollingRestartRecord) => Promise<void>;
   clock?: Clock;
   logger?: Logger;
   /**
@@ -98,6 +102,8 @@ export interface SchedulerShell {
   requestRestore(backup: BackupRef, force: boolean): Promise<ReseedDecision>;
   /** An operator's resize (`POST /cluster-size`), decided by the core like a reseed. */
   requestResize(size: number): Promise<ReseedDecision>;
+  /** An operator's rolling restart (`POST /rolling-restart`), decided by the core. */
+  requestRollingRestart(spec: EtcdSpec): Promise<ReseedDecision>;
   /** The core state after the last step. */
   readonly state: State;
   stats(): Stats;
@@ -142,7 +148,10 @@ class Shell implements SchedulerShell {
       handle: (input) => this.#step(input),
       onError: (error, input) => {
         this.#log.error("step failed", { input: input.type, error });
-        if (input.type === "admin" || input.type === "restore" || input.type === "resize") {
+        if (
+          input.type === "admin" || input.type === "restore" || input.type === "resize" ||
+          input.type === "rollingRestart"
+        ) {
           this.#unanswered(input.requestId, `step failed: ${error}`);
         }
       },
@@ -158,6 +167,7 @@ class Shell implements SchedulerShell {
         }),
       persistFrameworkId: options.persistFrameworkId,
       persistClusterSize: options.persistClusterSize,
+      persistRollingRestart: options.persistRollingRestart,
       armTimer: (at) => this.#arm(at),
       adminReply: (requestId, decision) => this.#answer(requestId, decision),
       logger: this.#log,
@@ -202,6 +212,16 @@ class Shell implements SchedulerShell {
     const requestId = ++this.#requests;
     const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
     this.push({ type: "resize", size, requestId });
+    return decided;
+  }
+
+  requestRollingRestart(spec: EtcdSpec): Promise<ReseedDecision> {
+    if (this.#stopped) {
+      return Promise.resolve({ accepted: false, message: "the scheduler is stopping" });
+    }
+    const requestId = ++this.#requests;
+    const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
+    this.push({ type: "rollingRestart", spec, requestId });
     return decided;
   }
 
@@ -250,7 +270,10 @@ class Shell implements SchedulerShell {
     const { state, effects } = step(before, input, at);
     this.#state = state;
     for (const effect of effects) this.#runner.run(effect);
-    if (input.type === "admin" || input.type === "restore" || input.type === "resize") {
+    if (
+      input.type === "admin" || input.type === "restore" || input.type === "resize" ||
+      input.type === "rollingRestart"
+    ) {
       this.#unanswered(input.requestId, "the core gave no answer");
     }
     try {

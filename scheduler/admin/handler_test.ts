@@ -24,6 +24,10 @@ const stats: Stats = {
   stuck: 0,
   offers_unfit: 0,
   stray_members: 0,
+  rolling_restart: 0,
+  rolling_restart_done: 0,
+  rolling_restarts: 0,
+  rolling_restart_failed: 0,
 };
 const member: MemberView = {
   name: "etcd-1",

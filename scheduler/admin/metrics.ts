@@ -35,6 +35,7 @@ const COUNTERS: ReadonlySet<Metric> = new Set<Metric>([
   "alarms_disarmed",
   "nospace_alarms",
   "maintenance_failures",
+  "rolling_restarts",
 ]);
 
 const HELP: Partial<Record<Metric, string>> = {
@@ -49,6 +50,10 @@ const HELP: Partial<Record<Metric, string>> = {
   stuck: "1 while the liveness alarm is up (the blocker is on /healthz).",
   offers_unfit: "1 while members are wanted and no offer has fitted one for 30 s.",
   stray_members: "etcds answering although their task is not running.",
+  rolling_restart: "1 while a rolling restart runs.",
+  rolling_restart_done: "Members restarted so far by the rolling restart in progress.",
+  rolling_restarts: "Rolling restarts finished.",
+  rolling_restart_failed: "1 when the last rolling restart stopped on a failing member.",
   healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
   desired_servers: "The configured cluster size.",
   subscriptions: "SUBSCRIBED events: the first subscription and one after each failover.",

@@ -15,6 +15,7 @@ import { probeTargets } from "./probe_targets.ts";
 import { advanceReconciliation, reconciliationDeadline } from "./reconciliation.ts";
 import { advanceReseed, reseedDeadlines } from "./reseed.ts";
 import { advanceRestore, restoreDeadlines } from "./restore.ts";
+import { advanceRollingRestart, rollingRestartDeadlines } from "./rolling_restart.ts";
 import { advanceStaticBootstrap, staticBootstrapDeadline } from "./static_bootstrap.ts";
 import { configuredMemberId, MAX_ENDED_TASK_IDS, memberPeerUrl, type State } from "./state.ts";
 
@@ -215,7 +216,7 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
   if (c?.kind === "add" && (c.step === "adding" || c.step === "promoting")) {
     at.push(c.stepAt + o.probeTimeoutMs);
   }
-  at.push(...reseedDeadlines(s), ...restoreDeadlines(s));
+  at.push(...reseedDeadlines(s), ...restoreDeadlines(s), ...rollingRestartDeadlines(s));
   const due = [offerWaitDeadline(s), livenessDeadline(s), reconciliationDeadline(s)];
   for (const t of [...due, staticBootstrapDeadline(s)]) {
     if (t !== undefined) at.push(t);
@@ -239,6 +240,7 @@ export function afterInput(ctx: Ctx): void {
   watchChange(ctx);
   advanceReseed(ctx);
   advanceRestore(ctx);
+  advanceRollingRestart(ctx);
   advanceStaticBootstrap(ctx);
   let plan = planNext(s, now);
   if (plan.kind === "retire" || plan.kind === "prune" || plan.kind === "adoptLearner") {

@@ -7,6 +7,7 @@
 import type { DiscoveryInfo, Label, Resource, TaskStatus } from "../../lib/mesos/types.ts";
 import type { MemberConfig } from "../../contract/member_config.ts";
 import type { ExecutorOrder } from "../../contract/orders.ts";
+import type { RollingRestartEffect } from "./rolling_restart_run.ts";
 
 /** Everything decided about one member's task; `buildTaskInfo` turns it into a TaskInfo. */
 export interface MemberLaunch {
@@ -91,7 +92,9 @@ export type Effect =
   /** The decision on an operator's request (`admin` input), for the admin API to return. */
   | { type: "adminReply"; requestId?: number; accepted: boolean; message: string }
   /** Deliver a `tick` at `at` (ms since the epoch); replaces any earlier armed timer. */
-  | { type: "armTimer"; at: number };
+  | { type: "armTimer"; at: number }
+  /** MoveLeader and persisting the rolling restart (rolling_restart.ts). */
+  | RollingRestartEffect;
 
 /** The result of one {@linkcode step}. */
 export interface StepResult<S> {

@@ -6,6 +6,7 @@
 import type { Offer, TaskStatus } from "../../lib/mesos/types.ts";
 import type { OrderOp } from "../../contract/orders.ts";
 import type { RestoreInput } from "./restore_run.ts";
+import type { RollingRestartInput } from "./rolling_restart_run.ts";
 
 /** One configured etcd member as `memberList` reports it (ids are decimal strings). */
 export interface EtcdMemberView {
@@ -116,4 +117,6 @@ export type Input =
   | { type: "resize"; size: number; requestId?: number }
   | OrderOutcomeInput
   /** Backups known, and restore requests (see restore_run.ts). */
+  /** Rolling restarts: the request, MoveLeader answers, the stored record. */
+  | RollingRestartInput
   | RestoreInput;

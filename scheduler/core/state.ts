@@ -12,6 +12,7 @@ import type { StrayAnswer } from "./probe_targets.ts";
 import type { Reconciliation } from "./reconciliation.ts";
 import type { NoSurvivor, ReseedRun } from "./reseed_run.ts";
 import type { RestoreState } from "./restore_run.ts";
+import type { RollingRestartState } from "./rolling_restart_run.ts";
 import type { StaticBootstrap, StaticBootstrapChange } from "./static_bootstrap.ts";
 
 /** Where members may go relative to each other. */
@@ -224,6 +225,8 @@ export interface State {
   reseed?: ReseedRun;
   /** Backups known and restores (see `restore.ts`). */
   restore?: RestoreState;
+  /** The etcd an operator chose and the rolling restart in progress (rolling_restart.ts). */
+  rollingRestart?: RollingRestartState;
   /** Since when (probe start) every probe found quorum lost: the reseed window. */
   quorumLostSince?: number;
   /** No member is left to reseed from (cleared when one answers a probe). */

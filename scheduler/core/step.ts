@@ -16,6 +16,13 @@
  */
 import { afterInput } from "./after_input.ts";
 import { onResize } from "./resize.ts";
+import {
+  onLeaderMoved,
+  onRollingOutcome,
+  onRollingRestartLoaded,
+  onRollingRestartRequest,
+  withChosenEtcd,
+} from "./rolling_restart.ts";
 import type { Ctx } from "./context.ts";
 import type { StepResult } from "./effects.ts";
 import type { Input } from "./inputs.ts";
@@ -70,6 +77,16 @@ export function step(state: State, input: Input, now: number): StepResult<State>
     case "orderOutcome":
       onOrderOutcome(ctx, input);
       onRestoreOutcome(ctx, input);
+      onRollingOutcome(ctx, input);
+      break;
+    case "rollingRestart":
+      onRollingRestartRequest(ctx, input);
+      break;
+    case "leaderMoved":
+      onLeaderMoved(ctx, input);
+      break;
+    case "rollingRestartLoaded":
+      onRollingRestartLoaded(ctx, input.record);
       break;
     case "backups":
       onBackupsKnown(ctx, input);
@@ -85,5 +102,6 @@ export function step(state: State, input: Input, now: number): StepResult<State>
     }
   }
   afterInput(ctx);
+  withChosenEtcd(ctx);
   return { state: ctx.s, effects: ctx.fx };
 }

@@ -7,6 +7,7 @@
 import { offerWaitReason } from "./offer_wait.ts";
 import { describeReseed } from "./reseed.ts";
 import { describeRestore, restoreFailure } from "./restore.ts";
+import { rollingRestartFailure } from "./rolling_restart.ts";
 import { liveMembers, phaseOf, runningMembers, type State } from "./state.ts";
 
 /** The `/stats` document: the original's counters first, then new ones. */
@@ -38,6 +39,14 @@ export interface Stats {
   offers_unfit: number;
   /** etcds that answered the last probe although their task is not running (orphans). */
   stray_members: number;
+  /** 1 while a rolling restart runs (`GET /rolling-restart` shows it). */
+  rolling_restart: number;
+  /** Members restarted so far by the rolling restart in progress. */
+  rolling_restart_done: number;
+  /** Rolling restarts finished. */
+  rolling_restarts: number;
+  /** 1 when the last rolling restart stopped on a failing member (until the next one). */
+  rolling_restart_failed: number;
 }
 
 /** One entry of `/members`: the original's fields plus placement and raft details. */
@@ -90,6 +99,10 @@ export function statsOf(s: State): Stats {
     stuck: s.alarm !== undefined ? 1 : 0,
     offers_unfit: offerWaitReason(s) !== undefined ? 1 : 0,
     stray_members: (s.strays ?? []).length,
+    rolling_restart: s.rollingRestart?.run !== undefined ? 1 : 0,
+    rolling_restart_done: s.rollingRestart?.run?.done.length ?? 0,
+    rolling_restarts: s.rollingRestart?.finished ?? 0,
+    rolling_restart_failed: s.rollingRestart?.failed !== undefined ? 1 : 0,
   };
 }
 
@@ -138,6 +151,10 @@ export function healthOf(s: State): HealthView {
   const failedRestore = restoreFailure(s);
   if (failedRestore !== undefined && !s.health.healthy) {
     return { healthy: false, reason: `${failedRestore}; ${s.health.reason}`, phase };
+  }
+  const failedRolling = rollingRestartFailure(s);
+  if (failedRolling !== undefined) {
+    return { healthy: s.health.healthy, reason: `${failedRolling} (${s.health.reason})`, phase };
   }
   if (s.alarm !== undefined) {
     const reason = `STUCK: ${s.alarm.blocker} (${s.health.reason})`;

@@ -13,6 +13,7 @@ import type { ReseedRun } from "../core/reseed_run.ts";
 import type { BackupRef } from "../core/restore_run.ts";
 import { liveMembers, type State } from "../core/state.ts";
 import type { EventDraft } from "./event.ts";
+import { rollingRestartEvents } from "./rolling_restart_events.ts";
 
 type LogEffect = Extract<Effect, { type: "log" }>;
 
@@ -259,6 +260,7 @@ export function eventsOfStep(step: ObservedStep): EventDraft[] {
   return [
     ...reseedEvents(step),
     ...restoreEvents(step),
+    ...rollingRestartEvents(step),
     ...effectEvents(step),
     ...stateEvents(step),
   ];

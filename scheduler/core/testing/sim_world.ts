@@ -363,6 +363,8 @@ export class Sim {
       case "armTimer":
       case "adminReply":
       case "persistClusterSize":
+      case "persistRollingRestart":
+      case "etcdMoveLeader":
         return;
       default: {
         const never: never = e;
