@@ -55,18 +55,21 @@ export interface ExecutorCommandOptions {
   args?: readonly string[];
 }
 
-/** The URI entry of the executor artifact. */
+/**
+ * The URI entry of the executor artifact. Both URIs are cached by the agent's fetcher: a
+ * relaunch on an agent downloads nothing (a served artifact's URI names its version).
+ */
 function executorFetch(uri: string): CommandURI {
   return archiveSuffix(uriBaseName(uri))
-    ? { value: uri, executable: false, extract: true, cache: false }
-    : { value: uri, executable: true, extract: false, cache: false };
+    ? { value: uri, executable: false, extract: true, cache: true }
+    : { value: uri, executable: true, extract: false, cache: true };
 }
 
 /** The URI entry of etcd: a plain binary lands as `./etcd`, an archive is extracted. */
 function etcdFetch(uri: string): CommandURI {
   return archiveSuffix(uriBaseName(uri))
-    ? { value: uri, executable: false, extract: true, cache: false }
-    : { value: uri, executable: true, extract: false, cache: false, output_file: "etcd" };
+    ? { value: uri, executable: false, extract: true, cache: true }
+    : { value: uri, executable: true, extract: false, cache: true, output_file: "etcd" };
 }
 
 /**

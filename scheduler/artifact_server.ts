@@ -19,7 +19,11 @@ export interface ArtifactFile {
 export interface ArtifactServer {
   /** The port it listens on. */
   readonly port: number;
-  /** `http://<address>:<port>/<name>`: what agents fetch. */
+  /**
+   * What agents fetch: `http://<address>:<port>/v/<version>/<name>` for a served file (a
+   * changed file gets a new URI, which agents' fetcher caches have not seen), else
+   * `http://<address>:<port>/<name>`.
+   */
   url(name: string): string;
   /** Stops serving and waits for open requests. Idempotent. */
   close(): Promise<void>;
@@ -48,6 +52,17 @@ function contentType(name: string): string {
   return "application/octet-stream";
 }
 
+/** The version prefix of a file's URL (see {@linkcode ArtifactServer.url}). */
+const VERSIONED = /^\/v\/[A-Za-z0-9._-]+\//;
+
+/**
+ * A file's version for its URL: its size and modification time. Agents cache fetched
+ * artifacts by URI and never refresh them, so a changed file must get a new URI.
+ */
+export function artifactVersion(info: Deno.FileInfo): string {
+  return `${info.size.toString(36)}-${(info.mtime?.getTime() ?? 0).toString(36)}`;
+}
+
 function notFound(path: string): Response {
   return new Response(`not found: ${path}\n`, {
     status: 404,
@@ -74,7 +89,8 @@ export function createArtifactHandler(
   }
   return async (req) => {
     const path = new URL(req.url).pathname;
-    const file = byName.get(decodeURIComponent(path.slice(1)));
+    // `/v/<version>/<name>` is `/<name>`: the version only makes the URI new for caches.
+    const file = byName.get(decodeURIComponent(path.replace(VERSIONED, "/").slice(1)));
     await req.body?.cancel();
     if (file === undefined && extra !== undefined && req.method === "GET") {
       const res = await extra(path, req);
@@ -111,11 +127,13 @@ export function createArtifactHandler(
  * @throws {Deno.errors.NotFound} (naming the file) when one is missing.
  */
 export async function startArtifactServer(options: ArtifactServerOptions): Promise<ArtifactServer> {
+  const versions = new Map<string, string>();
   for (const f of options.files) {
     const info = await Deno.stat(f.path).catch((e) => {
       throw new Deno.errors.NotFound(`Cannot serve artifact ${f.path}: ${(e as Error).message}`);
     });
     if (!info.isFile) throw new Deno.errors.NotFound(`Cannot serve artifact ${f.path}: not a file`);
+    versions.set(f.name, artifactVersion(info));
   }
   const logger = (options.logger ?? silentLogger).child({ component: "artifact-server" });
   const handler = createArtifactHandler(options.files, logger, options.extra);
@@ -133,7 +151,10 @@ export async function startArtifactServer(options: ArtifactServerOptions): Promi
   let closed: Promise<void> | undefined;
   return {
     port,
-    url: (name) => `http://${host}:${port}/${name}`,
+    url: (name) => {
+      const version = versions.get(name);
+      return `http://${host}:${port}/${version === undefined ? "" : `v/${version}/`}${name}`;
+    },
     close: () => closed ??= server.shutdown(),
   };
 }

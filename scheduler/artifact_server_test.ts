@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createArtifactHandler, startArtifactServer } from "./artifact_server.ts";
+import { artifactVersion, createArtifactHandler, startArtifactServer } from "./artifact_server.ts";
 
 async function tempFile(content: string): Promise<string> {
   const path = await Deno.makeTempFile({ prefix: "artifact-test-" });
@@ -17,10 +17,12 @@ Deno.test("artifact server serves files by name over HTTP with GET and HEAD", as
     advertise: "127.0.0.1",
   });
   try {
-    assert.equal(
+    assert.match(
       server.url("etcd"),
-      `http://127.0.0.1:${server.port}/etcd`,
+      new RegExp(`^http://127.0.0.1:${server.port}/v/[a-z0-9-]+/etcd$`),
     );
+    const plain = await fetch(`http://127.0.0.1:${server.port}/etcd`);
+    assert.equal(await plain.text(), "etcd binary", "the unversioned path serves the file too");
     const got = await fetch(server.url("etcd-mesos-executor.tar.gz"));
     assert.equal(got.status, 200);
     assert.equal(got.headers.get("content-type"), "application/gzip");
@@ -73,4 +75,20 @@ Deno.test("startArtifactServer() refuses a missing file, naming it", async () =>
 
 Deno.test("createArtifactHandler() rejects names that are not one path segment", () => {
   assert.throws(() => createArtifactHandler([{ name: "a/b", path: "/x" }]), /"a\/b"/);
+});
+
+Deno.test("artifactVersion() changes with a file's size or modification time", async () => {
+  const path = await tempFile("v1");
+  try {
+    const before = artifactVersion(await Deno.stat(path));
+    assert.equal(artifactVersion(await Deno.stat(path)), before);
+    await Deno.writeTextFile(path, "v2 longer");
+    assert.notEqual(artifactVersion(await Deno.stat(path)), before);
+    const t = new Date(Date.now() + 60_000);
+    const sized = artifactVersion(await Deno.stat(path));
+    await Deno.utime(path, t, t);
+    assert.notEqual(artifactVersion(await Deno.stat(path)), sized);
+  } finally {
+    await Deno.remove(path);
+  }
 });

@@ -9,12 +9,14 @@
  * - `extract` (default true): `.tar .tgz .tar.gz .tbz2 .tar.bz2 .txz .tar.xz` are unpacked
  *   with `tar`, `.zip` with `unzip`, into the sandbox root; a bare `.gz` is gunzipped next
  *   to itself. The archive itself stays in the sandbox. Other names are left as they are.
- * - `cache: true` keeps one copy per URI in `cacheDir` and never refreshes it.
+ * - `cache: true` goes through the agent's cache in `cacheDir` (see `fetcher_cache.ts`): one
+ *   download per user and URI, never refreshed, least recently used entries evicted.
  *
  * @module
  */
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
+import { fetchThroughCache } from "./fetcher_cache.ts";
 
 /** One `mesos.v1.CommandInfo.URI` (plain message). */
 export interface FetchUri {
@@ -37,6 +39,10 @@ export class FetchError extends Error {
 export interface FetchOptions {
   /** Where `cache: true` URIs are kept; without it every URI is fetched afresh. */
   cacheDir?: string;
+  /** Whom the fetch is for: cache entries are per user and URI. */
+  user?: string;
+  /** The cache's size limit in bytes (default 2 GB, as Mesos' `--fetcher_cache_size`). */
+  cacheMaxBytes?: number;
   logger?: Logger;
   /** HTTP client; default the global `fetch`. */
   fetch?: typeof fetch;
@@ -100,7 +106,14 @@ async function fetchOne(uri: FetchUri, sandboxDir: string, options: FetchOptions
   }
   let fromCache = false;
   if (uri.cache && options.cacheDir !== undefined) {
-    fromCache = await fetchThroughCache(uri.value, dest, options.cacheDir, options);
+    const outcome = await fetchThroughCache(uri.value, dest, {
+      cacheDir: options.cacheDir,
+      user: options.user,
+      maxBytes: options.cacheMaxBytes,
+      logger: log,
+      download: (to) => download(uri.value, to, options),
+    });
+    fromCache = outcome === "hit" || outcome === "shared";
   } else {
     await download(uri.value, dest, options);
   }
@@ -112,37 +125,6 @@ async function fetchOne(uri: FetchUri, sandboxDir: string, options: FetchOptions
     extracted = await extract(uri.value, dest, sandboxDir);
   }
   return { uri: uri.value, path: dest, extracted, fromCache };
-}
-
-async function fetchThroughCache(
-  value: string,
-  dest: string,
-  cacheDir: string,
-  options: FetchOptions,
-): Promise<boolean> {
-  await Deno.mkdir(cacheDir, { recursive: true });
-  const cached = `${cacheDir}/${await cacheKey(value)}`;
-  let hit = true;
-  try {
-    await Deno.stat(cached);
-  } catch {
-    hit = false;
-    const partial = `${cached}.partial.${crypto.randomUUID()}`;
-    try {
-      await download(value, partial, options);
-      await Deno.rename(partial, cached);
-    } catch (e) {
-      await Deno.remove(partial).catch(() => {});
-      throw e;
-    }
-  }
-  await Deno.copyFile(cached, dest);
-  return hit;
-}
-
-async function cacheKey(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function download(value: string, dest: string, options: FetchOptions): Promise<void> {

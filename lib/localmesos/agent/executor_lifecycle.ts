@@ -74,6 +74,7 @@ export function startExecutor(
     shutdownGracePeriodMs: ctx.o.shutdownGracePeriodMs,
     agentPath: ctx.o.agentPath,
     cacheDir: `${ctx.o.workDir}/fetch_cache`,
+    user: fw.info.user,
     logger: ctx.log,
     extraEnv: taskId !== undefined ? { MESOS_TASK_ID: taskId } : undefined,
     prepare: (directory) => {

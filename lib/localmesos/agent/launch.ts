@@ -26,6 +26,8 @@ export interface LaunchSpec {
   agentPath?: string;
   /** Fetcher cache directory. */
   cacheDir: string;
+  /** Whom the container is for (CommandInfo's user, else the framework's): cache entries are per user. */
+  user?: string;
   logger: Logger;
   /** Extra variables (e.g. MESOS_TASK_ID of a command task), before CommandInfo's. */
   extraEnv?: Record<string, string>;
@@ -52,6 +54,7 @@ export async function launchCommand(spec: LaunchSpec): Promise<ContainerProcess>
     spec.prepare?.(spec.directory);
     await fetchUris(spec.command.uris ?? [], spec.directory, {
       cacheDir: spec.cacheDir,
+      user: spec.command.user ?? spec.user,
       logger: spec.logger,
     });
     const env = executorEnvironment({
