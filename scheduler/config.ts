@@ -11,7 +11,12 @@ import type { CoreOptions, Placement } from "./core/state.ts";
 import { ConfigError, tokenize } from "../lib/flags.ts";
 import { type BackupConfig, defaultBackupConfig, settleBackupConfig } from "./backup_config.ts";
 import { defaultTlsConfig, settleTlsConfig, type TlsConfig } from "./tls/tls_config.ts";
-import { defaultVolumeConfig, type VolumeConfig } from "./volume_config.ts";
+import {
+  defaultVolumeConfig,
+  settleVolumeConfig,
+  type VolumeConfig,
+  volumesOn,
+} from "./volume_config.ts";
 import {
   defaultMaintenanceConfig,
   type MaintenanceConfig,
@@ -166,6 +171,7 @@ export function parseConfig(args: readonly string[], env: Env): Config {
   }
   if (!c.singleInstancePerSlave) c.placement = { kind: "any" };
   settleBackupConfig(c.backup);
+  settleVolumeConfig(c.volumes, c.role);
   settleTlsConfig(c.tls);
   settleMaintenanceConfig(c.maintenance);
   return c;
@@ -186,6 +192,15 @@ export function coreOptionsOf(c: Config): Partial<CoreOptions> {
     destructiveIntervalMs: c.destructiveIntervalMs,
     reseedTimeoutMs: c.reseedTimeoutMs,
     autoReseed: c.autoReseed,
+    ...(volumesOn(c.volumes, c.role)
+      ? {
+        volumes: {
+          role: c.role,
+          ...(c.mesosAuthenticationPrincipal ? { principal: c.mesosAuthenticationPrincipal } : {}),
+          relaunchTimeoutMs: c.volumes.relaunchTimeoutMs,
+        },
+      }
+      : {}),
   };
 }
 

@@ -10,11 +10,14 @@ import type { EtcdAdmin, EtcdMember } from "../lib/etcd/admin.ts";
 import { EtcdAdminError } from "../lib/etcd/admin_errors.ts";
 import type { Logger } from "../lib/log.ts";
 import {
+  accept,
   acceptLaunch,
   acknowledge,
   decline,
   kill,
+  launch,
   message,
+  type OfferOperation,
   reconcile,
   revive,
   type SchedulerCall,
@@ -22,6 +25,7 @@ import {
 } from "../lib/mesos/calls.ts";
 import { NotSubscribedError } from "../lib/mesos/client_errors.ts";
 import type { TaskInfo } from "../lib/mesos/types.ts";
+import type { VolumeRecord } from "./core/volumes.ts";
 import type { Effect, MemberLaunch } from "./core/effects.ts";
 import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
 import { errorText, memberView, probeMembers } from "./prober.ts";
@@ -53,6 +57,14 @@ export interface EffectRunnerDeps {
   persistClusterSize?: (size: number) => Promise<void>;
   /** Stores the rolling restart's record; absent for an ephemeral framework. */
   persistRollingRestart?: (record: RollingRestartRecord) => Promise<void>;
+  /**
+   * Keeps members' volume records (ZooKeeper); absent for an ephemeral framework, whose
+   * records live only in the core.
+   */
+  volumes?: {
+    save(record: VolumeRecord): Promise<void>;
+    forget(member: string): Promise<void>;
+  };
   /** Returns the core's decision on the admin request `requestId`. */
   adminReply?: (requestId: number | undefined, decision: AdminDecision) => void;
   logger: Logger;
@@ -67,6 +79,8 @@ export class EffectRunner {
   readonly #deps: EffectRunnerDeps;
   readonly #log: Logger;
   #mesos: Promise<void> = Promise.resolve();
+  /** Members whose volume record could not be written: their first ACCEPT is not sent. */
+  readonly #unrecorded = new Set<string>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #rolling: RollingRestartEffects;
 
@@ -94,7 +108,13 @@ export class EffectRunner {
           return;
         }
         const refuseSeconds = d.acceptRefuseSeconds ?? 1;
-        this.#send(acceptLaunch([effect.offerId], [task], { refuseSeconds }), {
+        const ops = volumeOps(effect.member);
+        const call = ops.length > 0
+          ? accept([effect.offerId], [...ops, launch([task])], { refuseSeconds })
+          : acceptLaunch([effect.offerId], [task], { refuseSeconds });
+        // Intent first: never reserve what no record names (the task is then reported lost).
+        const unrecorded = () => ops.length > 0 && this.#unrecorded.has(effect.member.name);
+        this.#send(call, {
           task: effect.member.taskId,
           offer: effect.offerId,
         }, () => {
@@ -102,7 +122,7 @@ export class EffectRunner {
           this.#send(reconcile([{ taskId: effect.member.taskId, agentId: effect.agentId }]), {
             task: effect.member.taskId,
           });
-        });
+        }, unrecorded);
         return;
       }
       case "decline":
@@ -228,6 +248,22 @@ export class EffectRunner {
           ),
         );
         return;
+      case "persistVolume":
+      case "forgetVolume":
+        return this.#volumeRecord(effect);
+      case "cleanupVolumes": {
+        const { destroy, unreserve } = effect.stray;
+        const ops = [
+          ...(destroy.length > 0
+            ? [{ type: "DESTROY" as const, destroy: { volumes: destroy } }]
+            : []),
+          { type: "UNRESERVE" as const, unreserve: { resources: unreserve } },
+        ];
+        return this.#send(accept([effect.offerId], ops, { refuseSeconds: 1 }), {
+          offer: effect.offerId,
+          members: effect.stray.members.join(","),
+        });
+      }
       case "adminReply":
         d.adminReply?.(effect.requestId, { accepted: effect.accepted, message: effect.message });
         return;
@@ -242,6 +278,34 @@ export class EffectRunner {
     }
   }
 
+  /**
+   * Writes or deletes a volume record in the Mesos call queue, so the calls after it (the
+   * ACCEPT that reserves) wait for it.
+   */
+  #volumeRecord(effect: Extract<Effect, { type: "persistVolume" | "forgetVolume" }>): void {
+    const store = this.#deps.volumes;
+    const member = effect.type === "persistVolume" ? effect.record.member : effect.member;
+    const sent = this.#mesos.then(async () => {
+      if (store === undefined) return;
+      try {
+        if (effect.type === "persistVolume") await store.save(effect.record);
+        else await store.forget(member);
+        this.#unrecorded.delete(member);
+      } catch (error) {
+        this.#log.error(
+          `cannot ${effect.type === "persistVolume" ? "write" : "delete"} the volume record`,
+          {
+            member,
+            error,
+          },
+        );
+        if (effect.type === "persistVolume") this.#unrecorded.add(member);
+      }
+    });
+    this.#mesos = sent;
+    this.#track(sent);
+  }
+
   /** Resolves once every effect started so far has finished. */
   async idle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
@@ -254,8 +318,18 @@ export class EffectRunner {
   }
 
   /** Queues a Mesos call behind the earlier ones; failures are logged (and `onError` runs). */
-  #send(call: SchedulerCall, fields: Record<string, unknown> = {}, onError?: () => void): void {
+  #send(
+    call: SchedulerCall,
+    fields: Record<string, unknown> = {},
+    onError?: () => void,
+    refuse?: () => boolean,
+  ): void {
     const sent = this.#mesos.then(async () => {
+      if (refuse?.()) {
+        this.#log.error(`${call.type} not sent: the volume record was not written`, fields);
+        onError?.();
+        return;
+      }
       try {
         await this.#deps.call(call);
         this.#log.debug("call sent", { call: call.type, ...fields });
@@ -291,4 +365,14 @@ export class EffectRunner {
 
 function viewsOf(members: EtcdMember[]) {
   return members.map(memberView);
+}
+
+/** The RESERVE and CREATE before a first launch with a volume (none otherwise). */
+function volumeOps(member: MemberLaunch): OfferOperation[] {
+  const v = member.volume;
+  if (v === undefined) return [];
+  return [
+    { type: "RESERVE", reserve: { resources: v.reserve } },
+    { type: "CREATE", create: { volumes: v.create } },
+  ];
 }

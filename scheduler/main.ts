@@ -38,6 +38,8 @@ import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
 import { describeEnding } from "./ending.ts";
 import { lead } from "./leadership.ts";
 import { createClusterSizeStore } from "./cluster_size_store.ts";
+import { createVolumeStore } from "./volume_store.ts";
+import { volumesOn } from "./volume_config.ts";
 import { createBackups } from "./backup_wiring.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { type SchedulerTls, setupTls } from "./tls/tls_setup.ts";
@@ -173,6 +175,9 @@ async function wire(
       requestReseed: () =>
         current.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
+      requestReplace: (name) =>
+        current.shell?.requestReplace(name) ??
+          { accepted: false, message: "the scheduler is not running yet" },
       requestResize: (size) =>
         current.shell?.requestResize(size) ??
           { accepted: false, message: "the scheduler is not running yet" },
@@ -215,6 +220,14 @@ async function wire(
       flag: c.clusterSize,
     });
   }
+  // Which agent holds which member's volume outlives this process (intent before ACCEPT).
+  const withVolumes = volumesOn(c.volumes, c.role);
+  const volumeStore = withVolumes && !c.ephemeral
+    ? createVolumeStore({ zk: c.zkFrameworkPersist!, frameworkName: c.frameworkName, logger: log })
+    : undefined;
+  if (volumeStore) cleanup.push(() => volumeStore.close());
+  // Without its records the scheduler would clean up the volumes it should relaunch on.
+  const volumeRecords = withVolumes ? await volumeStore?.load() ?? [] : undefined;
   if (pre.plan.files.length > 0 || backups) {
     artifacts = await startArtifactServer({
       files: pre.plan.files,
@@ -259,6 +272,7 @@ async function wire(
     core: { ...coreOptionsOf(c), ...(storedSize !== undefined ? { clusterSize: storedSize } : {}) },
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
     persistClusterSize: sizes ? (size) => sizes.save(size) : undefined,
+    volumes: volumeStore,
     newFramework: frameworkId === undefined,
     onStep: (step) => {
       history.observe(step);
@@ -274,6 +288,7 @@ async function wire(
       : {}),
   });
   current.shell = shell;
+  if (volumeRecords !== undefined) shell.push({ type: "volumesKnown", records: volumeRecords });
   cleanup.push(() => shell.stop());
   ops.attach(shell, { admin: etcd, ...(tls ? { tls: () => tls.client.current() } : {}) });
   await backups?.attach(shell, { newFramework: frameworkId === undefined });

@@ -33,7 +33,7 @@ import type { ObservedStep } from "./admin/history.ts";
 import type { BackupRef } from "./core/restore_run.ts";
 import type { RollingRestartRecord } from "./core/rolling_restart_run.ts";
 import type { EtcdSpec } from "../contract/etcd_spec.ts";
-import { EffectRunner } from "./effect_runner.ts";
+import { EffectRunner, type EffectRunnerDeps } from "./effect_runner.ts";
 import { InputQueue } from "./input_queue.ts";
 import { inputsOfEvent } from "./event_inputs.ts";
 import { withTls } from "./tls/scheme.ts";
@@ -57,6 +57,8 @@ export interface SchedulerShellOptions {
   persistClusterSize?: (size: number) => Promise<void>;
   /** Stores the rolling restart's record (ZooKeeper); absent for an ephemeral one. */
   persistRollingRestart?: (record: RollingRestartRecord) => Promise<void>;
+  /** Keeps members' volume records (ZooKeeper); absent for an ephemeral framework. */
+  volumes?: EffectRunnerDeps["volumes"];
   clock?: Clock;
   logger?: Logger;
   /**
@@ -104,6 +106,8 @@ export interface SchedulerShell {
   requestResize(size: number): Promise<ReseedDecision>;
   /** An operator's rolling restart (`POST /rolling-restart`), decided by the core. */
   requestRollingRestart(spec: EtcdSpec): Promise<ReseedDecision>;
+  /** An operator replaces a member elsewhere (`POST /members/<name>/replace`). */
+  requestReplace(name: string): Promise<ReseedDecision>;
   /** The core state after the last step. */
   readonly state: State;
   stats(): Stats;
@@ -150,7 +154,7 @@ class Shell implements SchedulerShell {
         this.#log.error("step failed", { input: input.type, error });
         if (
           input.type === "admin" || input.type === "restore" || input.type === "resize" ||
-          input.type === "rollingRestart"
+          input.type === "rollingRestart" || input.type === "replaceMember"
         ) {
           this.#unanswered(input.requestId, `step failed: ${error}`);
         }
@@ -168,6 +172,7 @@ class Shell implements SchedulerShell {
       persistFrameworkId: options.persistFrameworkId,
       persistClusterSize: options.persistClusterSize,
       persistRollingRestart: options.persistRollingRestart,
+      volumes: options.volumes,
       armTimer: (at) => this.#arm(at),
       adminReply: (requestId, decision) => this.#answer(requestId, decision),
       logger: this.#log,
@@ -212,6 +217,16 @@ class Shell implements SchedulerShell {
     const requestId = ++this.#requests;
     const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
     this.push({ type: "resize", size, requestId });
+    return decided;
+  }
+
+  requestReplace(name: string): Promise<ReseedDecision> {
+    if (this.#stopped) {
+      return Promise.resolve({ accepted: false, message: "the scheduler is stopping" });
+    }
+    const requestId = ++this.#requests;
+    const decided = new Promise<ReseedDecision>((resolve) => this.#replies.set(requestId, resolve));
+    this.push({ type: "replaceMember", name, requestId });
     return decided;
   }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { badValue, type FlagSpec, parseDuration } from "../lib/flags.ts";
+import { badValue, ConfigError, type FlagSpec, parseDuration } from "../lib/flags.ts";
 
 /** `--persistent-volumes`: `auto` turns volumes on when `--role` is not `*`. */
 export type VolumeMode = "auto" | "true" | "false";
@@ -54,4 +54,19 @@ export function volumeFlagSpecs<C extends { volumes: VolumeConfig }>(): FlagSpec
 /** True when members get persistent volumes under `role`. */
 export function volumesOn(v: VolumeConfig, role: string): boolean {
   return v.mode === "true" || (v.mode === "auto" && role !== "*");
+}
+
+/**
+ * Checks across flags: volumes need a role to reserve for.
+ *
+ * @throws {ConfigError} naming `--persistent-volumes` when it is `true` with role `*`.
+ */
+export function settleVolumeConfig(v: VolumeConfig, role: string): void {
+  if (v.mode === "true" && role === "*") {
+    throw new ConfigError(
+      "--persistent-volumes",
+      "true",
+      "--persistent-volumes=true needs a --role other than * (reservations are made for a role)",
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "./config.ts";
+import { coreOptionsOf, parseConfig } from "./config.ts";
 import { volumesOn } from "./volume_config.ts";
 
 const base = ["--ephemeral"];
@@ -13,9 +13,14 @@ Deno.test("--persistent-volumes=auto is on with a role and off with role *", () 
   assert.equal(etcd.volumes.relaunchTimeoutMs, 600_000);
 });
 
-Deno.test("--persistent-volumes=true and false override the role", () => {
-  const on = parseConfig([...base, "--persistent-volumes=true"], {});
+Deno.test("--persistent-volumes=true and false override auto; true needs a role", () => {
+  const on = parseConfig([...base, "--role=r", "--persistent-volumes=true"], {});
   assert.equal(volumesOn(on.volumes, on.role), true);
+  assert.deepEqual(coreOptionsOf(on).volumes, { role: "r", relaunchTimeoutMs: 600_000 });
+  assert.throws(
+    () => parseConfig([...base, "--persistent-volumes=true"], {}),
+    /--persistent-volumes=true needs a --role other than \*/,
+  );
   const off = parseConfig([...base, "--role=etcd", "--persistent-volumes=false"], {});
   assert.equal(volumesOn(off.volumes, off.role), false);
 });

@@ -17,6 +17,7 @@
  * | `/certificates` | POST | a client certificate (PEM) for the CSR (PEM) in the body: clientAuth only, `?days=N` at most 30 (token) |
  * | `/backups` | GET, POST | the backups (JSON), or take one now (token); see backup_routes.ts |
  * | `/cluster-size` | POST | `{"size": N}` (odd, 1..9): 202 resizing one member at a time / 409 / 400 naming the value (token) |
+ * | `/members/<name>/replace` | POST | replace a member elsewhere, giving up its persistent volume: 202 / 409 / 400 naming the name (token) |
  * | `/restore` | POST | `{"backup": ID, "force": false}`: restore every member from it (token) |
  * | `/certificates/proxy` | POST | the same for the proxy: serverAuth and clientAuth with the names its CSR asks for (token) |
  *
@@ -26,6 +27,7 @@
  *
  * @module
  */
+import { type ReplaceAnswer, replacePathName, replaceRoute } from "./replace_route.ts";
 import { type ResizeAnswer, resizeRoute } from "./resize_route.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import type { HealthView, MemberView, Stats } from "../core/views.ts";
@@ -58,6 +60,8 @@ export interface AdminDeps {
    * nothing counts as accepted.
    */
   requestReseed(): ReseedAnswer | void | Promise<ReseedAnswer | void>;
+  /** An operator's member replace (`POST /members/<name>/replace`); absent: 503. */
+  requestReplace?: (name: string) => ReplaceAnswer | Promise<ReplaceAnswer>;
   /** An operator's resize (`POST /cluster-size`); absent: 503 until the scheduler runs. */
   requestResize?: (size: number) => ResizeAnswer | Promise<ResizeAnswer>;
   /**
@@ -311,7 +315,11 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
 
   return async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
-    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    const route = Object.hasOwn(routes, path)
+      ? routes[path]
+      : replacePathName(path) !== undefined
+      ? replaceRoute(deps.requestReplace, () => deps.standby?.(), log)
+      : undefined;
     if (route === undefined) {
       await req.body?.cancel();
       return text(`not found: ${path}`, 404);

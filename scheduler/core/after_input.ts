@@ -18,6 +18,12 @@ import { advanceRestore, restoreDeadlines } from "./restore.ts";
 import { advanceRollingRestart, rollingRestartDeadlines } from "./rolling_restart.ts";
 import { advanceStaticBootstrap, staticBootstrapDeadline } from "./static_bootstrap.ts";
 import { configuredMemberId, MAX_ENDED_TASK_IDS, memberPeerUrl, type State } from "./state.ts";
+import {
+  addVolumesToLaunches,
+  relaunchWanted,
+  trackVolumes,
+  volumeDeadline,
+} from "./volume_relaunch.ts";
 
 /** Drops records of ended tasks that etcd no longer lists. */
 function forgetFinished(ctx: Ctx): void {
@@ -157,7 +163,7 @@ function noteWait(ctx: Ctx, plan: Plan): void {
 
 function steerOffers(ctx: Ctx, plan: Plan): void {
   const { s } = ctx;
-  const wanted = plan.kind === "bootstrap" || plan.kind === "add";
+  const wanted = plan.kind === "bootstrap" || plan.kind === "add" || relaunchWanted(s);
   trackOfferWait(ctx, wanted && s.connected);
   if (!s.connected) return;
   // REVIVE once when the need arises (not while it lasts: offers declined meanwhile for
@@ -218,7 +224,7 @@ function nextDeadline(s: State, plan: Plan, now: number): number | undefined {
   }
   at.push(...reseedDeadlines(s), ...restoreDeadlines(s), ...rollingRestartDeadlines(s));
   const due = [offerWaitDeadline(s), livenessDeadline(s), reconciliationDeadline(s)];
-  for (const t of [...due, staticBootstrapDeadline(s)]) {
+  for (const t of [...due, staticBootstrapDeadline(s), volumeDeadline(s)]) {
     if (t !== undefined) at.push(t);
   }
   const future = at.filter((t) => t > now);
@@ -242,6 +248,7 @@ export function afterInput(ctx: Ctx): void {
   advanceRestore(ctx);
   advanceRollingRestart(ctx);
   advanceStaticBootstrap(ctx);
+  trackVolumes(ctx);
   let plan = planNext(s, now);
   if (plan.kind === "retire" || plan.kind === "prune" || plan.kind === "adoptLearner") {
     execute(ctx, plan);
@@ -256,4 +263,5 @@ export function afterInput(ctx: Ctx): void {
     ctx.fx.push({ type: "armTimer", at });
     s.timerAt = at;
   }
+  addVolumesToLaunches(ctx);
 }

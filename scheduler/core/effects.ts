@@ -8,6 +8,7 @@ import type { DiscoveryInfo, Label, Resource, TaskStatus } from "../../lib/mesos
 import type { MemberConfig } from "../../contract/member_config.ts";
 import type { ExecutorOrder } from "../../contract/orders.ts";
 import type { RollingRestartEffect } from "./rolling_restart_run.ts";
+import type { StrayReservations, VolumeOps, VolumeRecord } from "./volumes.ts";
 
 /** Everything decided about one member's task; `buildTaskInfo` turns it into a TaskInfo. */
 export interface MemberLaunch {
@@ -27,6 +28,8 @@ export interface MemberLaunch {
   config: MemberConfig;
   labels: Label[];
   discovery: DiscoveryInfo;
+  /** A first launch with a persistent volume: RESERVE and CREATE go before the LAUNCH. */
+  volume?: VolumeOps;
 }
 
 /** Log severity of a `log` effect. */
@@ -87,6 +90,15 @@ export type Effect =
     msg: string;
     fields: Record<string, string | number | boolean | undefined>;
   }
+  /**
+   * Store a member's volume record (intent before its ACCEPT, relaunch deadline); the runner
+   * performs it before any Mesos call that follows.
+   */
+  | { type: "persistVolume"; record: VolumeRecord }
+  /** Delete a member's volume record (it was replaced). */
+  | { type: "forgetVolume"; member: string }
+  /** ACCEPT `offerId` with DESTROY of the volumes, then UNRESERVE, of stray reservations. */
+  | { type: "cleanupVolumes"; offerId: string; agentId: string; stray: StrayReservations }
   /** Store the cluster size an operator chose, so a restarted scheduler keeps it. */
   | { type: "persistClusterSize"; size: number }
   /** The decision on an operator's request (`admin` input), for the admin API to return. */

@@ -7,6 +7,7 @@ import type { Offer, TaskStatus } from "../../lib/mesos/types.ts";
 import type { OrderOp } from "../../contract/orders.ts";
 import type { RestoreInput } from "./restore_run.ts";
 import type { RollingRestartInput } from "./rolling_restart_run.ts";
+import type { VolumeRecord } from "./volumes.ts";
 
 /** One configured etcd member as `memberList` reports it (ids are decimal strings). */
 export interface EtcdMemberView {
@@ -116,6 +117,10 @@ export type Input =
   /** An operator sets the cluster size (`POST /cluster-size`); decided as an `adminReply`. */
   | { type: "resize"; size: number; requestId?: number }
   | OrderOutcomeInput
+  /** The volume records kept in ZooKeeper, loaded at start (empty for an ephemeral framework). */
+  | { type: "volumesKnown"; records: VolumeRecord[] }
+  /** An operator replaces a member elsewhere (`POST /members/<name>/replace`). */
+  | { type: "replaceMember"; name: string; requestId?: number }
   /** Backups known, and restore requests (see restore_run.ts). */
   /** Rolling restarts: the request, MoveLeader answers, the stored record. */
   | RollingRestartInput

@@ -19,6 +19,7 @@ import { describeReseed } from "./reseed.ts";
 import { restoreBlocks } from "./restore.ts";
 import { staticBootstrapBlocks } from "./static_bootstrap.ts";
 import { isTerminal } from "../../lib/mesos/types.ts";
+import { awaitingPeerUrls, awaitingRelaunch, relaunchWait } from "./volume_relaunch.ts";
 import type { EtcdMemberView } from "./inputs.ts";
 
 /** The next step {@linkcode planNext} chose. */
@@ -77,8 +78,11 @@ function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }
   // Silent members first: removing a member that does not answer never costs etcd an
   // active voter, while strict reconfiguration may refuse removing one that answers.
   const silentFirst = [...s.members].sort((a, b) => Number(answers(s, a)) - Number(answers(s, b)));
+  // A dead member with a persistent volume is relaunched in place, not removed.
+  const relaunching = new Set(awaitingRelaunch(s).map((r) => r.member));
   for (const m of silentFirst) {
     if (configuredMemberId(s, m) === undefined) continue;
+    if (m.retiring === undefined && relaunching.has(m.name)) continue;
     if (m.retiring !== undefined) return pick(m, m.retiring.reason, false, true);
     if (isTerminal(m.taskState)) return pick(m, `its task is ${m.taskState}`, false);
   }
@@ -116,8 +120,10 @@ function strayAnswers(s: State, id: string): boolean {
 export function orphanMember(s: State): EtcdMemberView | undefined {
   if (s.etcdMembers === undefined) return undefined;
   const changeUrl = s.change?.kind === "add" ? s.change.peerUrl : undefined;
+  const relaunching = awaitingPeerUrls(s);
   return s.etcdMembers.find((e) => {
     if (changeUrl !== undefined && e.peerUrls.includes(changeUrl)) return false;
+    if (relaunching.some((url) => e.peerUrls.includes(url))) return false;
     if (s.change?.kind === "add" && s.change.memberId === e.id) return false;
     return !s.members.some((m) =>
       (m.memberId !== undefined && m.memberId === e.id) || e.peerUrls.includes(memberPeerUrl(m))
@@ -207,6 +213,8 @@ export function planNext(s: State, now: number): Plan {
     return { kind: "adoptLearner", taskId: learner.taskId, name: learner.name };
   }
 
+  const relaunch = relaunchWait(s, live.length);
+  if (relaunch !== undefined) return relaunch;
   if (live.length < o.clusterSize) {
     if (live.length === 0) {
       if (s.clusterFormed || (s.etcdMembers?.length ?? 0) > 0) {

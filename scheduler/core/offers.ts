@@ -12,6 +12,7 @@ import { buildMemberLaunch } from "./launch_spec.ts";
 import { seedLaunch } from "./restore.ts";
 import { gatherOffers, gathersOffers, releaseHeldOffer } from "./static_bootstrap.ts";
 import { planNext } from "./membership.ts";
+import { relaunchFromOffers } from "./volume_relaunch.ts";
 import { noteUnfitOffer, offerFitted } from "./offer_wait.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
 import type { MemberLaunch } from "./effects.ts";
@@ -146,6 +147,9 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
       if (v !== undefined) s.agentValues[offer.agent_id.value] = v;
     }
   }
+  // Members on persistent volumes come back first; stray reservations are cleaned up.
+  const relaunched = relaunchFromOffers(ctx, offers);
+  if (relaunched.size > 0) offers = offers.filter((x) => !relaunched.has(x.id.value));
   const plan = planNext(s, ctx.now);
   if (plan.kind === "bootstrap" && gathersOffers(s)) return gatherOffers(ctx, offers);
   const wanted = plan.kind === "bootstrap" || plan.kind === "add";

@@ -10,6 +10,7 @@ import { beginReconciliation, noteReconcileAnswer } from "./reconciliation.ts";
 import { abandonJoin } from "./retire.ts";
 import { executorIdOf } from "./task_info.ts";
 import { liveMembers, type MemberRecord } from "./state.ts";
+import { awaitingRelaunch } from "./volume_relaunch.ts";
 import { memberIndex, tryParseTaskId } from "../../contract/task_id.ts";
 
 /**
@@ -122,7 +123,8 @@ function onTerminal(ctx: Ctx, m: MemberRecord, status: TaskStatus): void {
       log(ctx, "warn", "removing the failed learner from etcd", { member: m.name, reason });
     }
   }
-  if (s.clusterFormed && liveMembers(s).length === 0 && !s.lost) {
+  const relaunching = awaitingRelaunch(s).length > 0; // members come back from their volumes
+  if (s.clusterFormed && liveMembers(s).length === 0 && !s.lost && !relaunching) {
     s.lost = true;
     log(ctx, "error", "TOTAL CLUSTER LOSS: every member is gone; locked until a reseed", {
       lastMember: m.name,

@@ -13,6 +13,7 @@ import type { Reconciliation } from "./reconciliation.ts";
 import type { NoSurvivor, ReseedRun } from "./reseed_run.ts";
 import type { RestoreState } from "./restore_run.ts";
 import type { RollingRestartState } from "./rolling_restart_run.ts";
+import type { VolumeOptions, VolumeRecord } from "./volumes.ts";
 import type { StaticBootstrap, StaticBootstrapChange } from "./static_bootstrap.ts";
 
 /** Where members may go relative to each other. */
@@ -58,6 +59,8 @@ export interface CoreOptions {
   /** Unanswered tasks are asked about again after this, doubling up to the max. */
   reconcileRetryMinMs: number;
   reconcileRetryMaxMs: number;
+  /** Persistent volumes (see `volumes.ts`); absent: off. */
+  volumes?: VolumeOptions;
   /**
    * A new cluster holds fitting offers this long to launch every member at once with a
    * static `--initial-cluster` (see `static_bootstrap.ts`); 0 brings members up one by one.
@@ -221,6 +224,11 @@ export interface State {
   endedTaskIds?: string[];
   /** Offers held for, or the fallback of, a static bootstrap (see `static_bootstrap.ts`). */
   staticBootstrap?: StaticBootstrap;
+  /**
+   * Members' persistent volumes (see `volume_relaunch.ts`); undefined until the records kept
+   * in ZooKeeper are known (`volumesKnown`).
+   */
+  volumes?: VolumeRecord[];
   /** The reseed in progress (see `reseed.ts`). */
   reseed?: ReseedRun;
   /** Backups known and restores (see `restore.ts`). */

@@ -33,6 +33,7 @@ import { onOrderOutcome } from "./reseed_orders.ts";
 import { onAdminReseed } from "./reseed_trigger.ts";
 import { onBackupsKnown, onRestoreOutcome, onRestoreRequest } from "./restore.ts";
 import type { State } from "./state.ts";
+import { onReplaceMember, onVolumesKnown } from "./volume_relaunch.ts";
 
 /**
  * Applies one input at time `now` (ms since the epoch). `state` is not modified; the new
@@ -93,6 +94,12 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       break;
     case "restore":
       onRestoreRequest(ctx, input);
+      break;
+    case "volumesKnown":
+      onVolumesKnown(ctx, input.records);
+      break;
+    case "replaceMember":
+      onReplaceMember(ctx, input.name, input.requestId);
       break;
     case "tick":
       break;

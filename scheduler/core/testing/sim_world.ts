@@ -365,6 +365,9 @@ export class Sim {
       case "persistClusterSize":
       case "persistRollingRestart":
       case "etcdMoveLeader":
+      case "persistVolume":
+      case "forgetVolume":
+      case "cleanupVolumes":
         return;
       default: {
         const never: never = e;

@@ -1,0 +1,91 @@
+/**
+ * Members' persistent volume records, kept in ZooKeeper at
+ * `<chroot>/<framework-name>_volumes` (one JSON object, member name → record) so a restarted
+ * or standby scheduler knows which agent holds which member's volume and relaunches it there.
+ * The core writes a record before the ACCEPT that reserves and creates the volume.
+ *
+ * @module
+ */
+import type { Logger } from "../lib/log.ts";
+import { createZnodeBlob } from "../lib/zk/znode_blob.ts";
+import { parseZkUrl } from "../lib/zk/url.ts";
+import { frameworkNode } from "../lib/zk/framework_node.ts";
+import type { VolumeRecord } from "./core/volumes.ts";
+
+/** The znode of `frameworkName`'s volume records under `chroot`. */
+export function volumesNode(chroot: string, frameworkName: string): string {
+  return frameworkNode(chroot, frameworkName, "volumes");
+}
+
+function isRecord(x: unknown): x is VolumeRecord {
+  const r = x as Partial<VolumeRecord> | null;
+  return typeof r === "object" && r !== null && typeof r.member === "string" &&
+    typeof r.agentId === "string" && typeof r.hostname === "string" &&
+    typeof r.persistenceId === "string" && Number.isInteger(r.peerPort) &&
+    Number.isInteger(r.clientPort) && Array.isArray(r.labels) &&
+    Number.isInteger(r.incarnation) &&
+    (r.relaunchBy === undefined || Number.isFinite(r.relaunchBy));
+}
+
+/** Reads stored records; throws naming the node and the garbage when they are not records. */
+export function decodeVolumeRecords(text: string, node: string): VolumeRecord[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const list = typeof parsed === "object" && parsed !== null ? Object.values(parsed) : undefined;
+  if (list === undefined || !list.every(isRecord)) {
+    throw new TypeError(
+      `Cannot use volume records ${JSON.stringify(text.slice(0, 200))} stored in ${node}`,
+    );
+  }
+  return list;
+}
+
+/** Where the volume records are kept. */
+export interface VolumeStore {
+  /** Every stored record (none when the node does not exist). */
+  load(): Promise<VolumeRecord[]>;
+  /** Writes (adds or replaces) the record of `record.member`. */
+  save(record: VolumeRecord): Promise<void>;
+  /** Deletes the record of `member`. */
+  forget(member: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store under the chroot of `zk`. Calls must not overlap (the effect runner queues them). */
+export function createVolumeStore(
+  options: { zk: string; frameworkName: string; logger?: Logger },
+): VolumeStore {
+  const url = parseZkUrl(options.zk);
+  const blob = createZnodeBlob({
+    zk: url,
+    node: volumesNode(url.chroot, options.frameworkName),
+    logger: options.logger,
+  });
+  let records: Record<string, VolumeRecord> | undefined;
+  const current = async () => {
+    if (records === undefined) {
+      const data = await blob.read();
+      const list = data === undefined
+        ? []
+        : decodeVolumeRecords(new TextDecoder().decode(data), blob.node);
+      records = Object.fromEntries(list.map((r) => [r.member, r]));
+    }
+    return records;
+  };
+  const write = async (change: (all: Record<string, VolumeRecord>) => void) => {
+    const next = { ...(await current()) };
+    change(next);
+    await blob.write(JSON.stringify(next));
+    records = next;
+  };
+  return {
+    load: async () => Object.values(await current()),
+    save: (record) => write((all) => void (all[record.member] = structuredClone(record))),
+    forget: (member) => write((all) => void delete all[member]),
+    close: () => blob.close(),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * End to end (issue 12, persistent volumes): with `--role=etcd` each member runs on reserved
+ * resources with its data on a persistent volume. Every executor is SIGKILLed at once (their
+ * etcds die with them): the cluster comes back relaunched in place — the same 3 etcd member
+ * ids, no reseed, no member removed or added — and the data written before is still there.
+ * Then an operator replaces one member (`POST /members/<name>/replace`): it is removed and a
+ * new member is added, and its old reservation is destroyed and unreserved.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { MemberView } from "../scheduler/core/views.ts";
+import { executorProcessPids } from "../lib/localmesos/agent/testing/agent_process.ts";
+import { until } from "../lib/until.ts";
+import { executorIdOf, memberEtcdPids } from "./testing/stuck.ts";
+import { withWorld, type World } from "./testing/world.ts";
+
+const TOKEN = "volumes-test-token";
+
+async function etcdctl(endpoint: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("/usr/bin/etcdctl", {
+    args: [`--endpoints=${endpoint}`, "--command-timeout=5s", ...args],
+    env: { ETCDCTL_API: "3" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`etcdctl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return text;
+}
+
+const endpoint = (m: MemberView) => `http://${m.host}:${m.clientPort}`;
+const ids = (ms: MemberView[]) => ms.map((m) => `${m.name}=${m.memberId}`).sort();
+
+/** SIGKILLs the process group of every member's executor (its etcd too). */
+async function killAllExecutors(world: World, members: MemberView[]): Promise<void> {
+  for (const m of members) {
+    const pids = await executorProcessPids(world.work, executorIdOf(m));
+    assert.equal(pids.length, 1, `one executor process of ${m.name}`);
+    const etcds = await memberEtcdPids(world.work, m);
+    Deno.kill(-pids[0]!, "SIGKILL");
+    for (const pid of etcds) Deno.kill(pid, "SIGKILL");
+  }
+  world.mark(`SIGKILL every executor and its etcd (${members.map((m) => m.name).join(", ")})`);
+}
+
+async function reservedOnAgents(world: World): Promise<number> {
+  let count = 0;
+  for (const agent of world.agents) {
+    const state = await (await fetch(`${agent.url}/slave(1)/state`)).json();
+    count += (state.reserved_resources_full?.etcd ?? []).filter(
+      (r: { disk?: { persistence?: unknown } }) => r.disk?.persistence !== undefined,
+    ).length;
+  }
+  return count;
+}
+
+Deno.test("persistent volumes: every executor killed → same member ids, same data, no reseed; replace via the admin API", () =>
+  withWorld({
+    name: "volumes",
+    agents: 4,
+    schedulerFlags: ["--role=etcd", `--admin-token=${TOKEN}`, "--reseed-timeout=120s"],
+  }, async (world) => {
+    const members = await world.admin.waitHealthy(3, 90_000);
+    world.mark("3 members healthy");
+    assert.equal(await reservedOnAgents(world), 3, "one volume per member");
+    await etcdctl(endpoint(members[0]!), "put", "volumes-test-key", "kept");
+    const before = await world.admin.stats();
+
+    await killAllExecutors(world, members);
+    const back = await until(async () => {
+      const now = await world.admin.members().catch(() => []);
+      const fresh = now.filter((m) =>
+        m.taskState === "TASK_RUNNING" && m.healthy && !members.some((o) => o.taskId === m.taskId)
+      );
+      return fresh.length === 3 && await world.admin.healthy() ? now : undefined;
+    }, { timeoutMs: 120_000, what: "3 relaunched members healthy" });
+    world.mark("3 members relaunched in place and healthy");
+    assert.deepEqual(ids(back), ids(members), "the same etcd member ids");
+    for (const m of back) {
+      const old = members.find((o) => o.name === m.name)!;
+      assert.equal(m.agentId, old.agentId, `${m.name} on the same agent`);
+      assert.match(m.taskId, / r1$/, `${m.name} has a new task id`);
+    }
+    const after = await world.admin.stats();
+    assert.equal(after.cluster_reseeds, before.cluster_reseeds, "no reseed");
+    assert.equal(after.members_removed, before.members_removed, "no member removed");
+    assert.equal(after.members_added, before.members_added, "no member added");
+    const got = await etcdctl(endpoint(back[0]!), "get", "volumes-test-key", "--print-value-only");
+    assert.equal(got.trim(), "kept", "the data written before is still there");
+
+    // An operator replaces one member: removed, a new one added elsewhere.
+    const victim = back.find((m) => !m.leader)!;
+    const res = await fetch(`${world.admin.url}/members/${victim.name}/replace`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(res.status, 202, await res.text());
+    const replaced = await until(async () => {
+      const now = await world.admin.members().catch(() => []);
+      const ok = now.length === 3 && !now.some((m) => m.name === victim.name) &&
+        now.every((m) => m.healthy && !m.learner) && await world.admin.healthy();
+      return ok ? now : undefined;
+    }, { timeoutMs: 120_000, what: `${victim.name} replaced by a new member` });
+    world.mark(`${victim.name} replaced`);
+    assert.ok(!replaced.some((m) => m.memberId === victim.memberId), "its etcd member is gone");
+    await until(async () => (await reservedOnAgents(world)) === 3 ? true : undefined, {
+      timeoutMs: 60_000,
+      what: "the replaced member's volume destroyed (3 volumes left)",
+    });
+    const final = await world.admin.stats();
+    assert.equal(final.cluster_reseeds, before.cluster_reseeds, "still no reseed");
+    const got2 = await etcdctl(
+      endpoint(replaced[0]!),
+      "get",
+      "volumes-test-key",
+      "--print-value-only",
+    );
+    assert.equal(got2.trim(), "kept");
+  }));
