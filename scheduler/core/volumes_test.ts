@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import type { Offer } from "../../lib/mesos/types.ts";
+import type { Effect, MemberLaunch } from "./effects.ts";
+import { Harness, offer, ofType, settle, TEST_OPTIONS, World } from "./testing/scenario_world.ts";
+import { strayReservations, VOLUME_CONTAINER_PATH, withVolume } from "./volumes.ts";
+
+const VOLUMES = { role: "etcd", relaunchTimeoutMs: 600_000 };
+const OPTIONS = { ...TEST_OPTIONS, volumes: VOLUMES };
+
+/** A complete 3-member cluster on volumes; the first launches of each member. */
+function complete(): { h: Harness; w: World; launches: MemberLaunch[] } {
+  const { h, w, all } = bringUp();
+  return { h, w, launches: ofType(all, "launch").map((e) => e.member) };
+}
+
+function bringUp(): { h: Harness; w: World; all: Effect[] } {
+  const h = new Harness(OPTIONS);
+  const w = new World();
+  h.feed({ type: "volumesKnown", records: [] });
+  const offers = [1, 2, 3].map((a) => offer(a));
+  const all = settle(h, w, [...h.connect(), ...h.feed({ type: "offers", offers })], 3);
+  const running = () => h.state.members.filter((m) => m.taskState === "TASK_RUNNING").length;
+  for (let i = 0; i < 30 && (running() < 3 || !h.state.health.healthy); i++) {
+    all.push(...settle(h, w, h.tick(5_000), 3));
+  }
+  assert.equal(running(), 3);
+  return { h, w, all };
+}
+
+/** The offer an agent makes back once `launch`'s task ended: its reservation and volume. */
+function reservedOffer(launch: MemberLaunch, id: string): Offer {
+  return {
+    id: { value: id },
+    framework_id: { value: "fw-1" },
+    agent_id: { value: launch.agentId },
+    hostname: launch.hostname,
+    resources: structuredClone([...launch.executorResources, ...launch.taskResources]),
+  };
+}
+
+Deno.test("withVolume() reserves everything a first launch uses and makes its disk a volume", () => {
+  const { launches } = complete();
+  const l = launches[0]!;
+  const stack = (r: { reservations?: unknown[] }) => r.reservations?.length;
+  assert.ok(l.volume !== undefined);
+  assert.deepEqual(l.volume.reserve.map((r) => r.name).sort(), [
+    "cpus",
+    "cpus",
+    "disk",
+    "mem",
+    "mem",
+    "ports",
+    "ports",
+  ]);
+  assert.ok(
+    [...l.volume.reserve, ...l.taskResources, ...l.executorResources].every((r) =>
+      stack(r) === 1 && r.reservations![0]!.type === "DYNAMIC" &&
+      r.reservations![0]!.role === "etcd"
+    ),
+  );
+  const volume = l.taskResources.find((r) => r.name === "disk")!;
+  assert.equal(volume.disk?.volume?.container_path, VOLUME_CONTAINER_PATH);
+  assert.equal(volume.disk?.volume?.mode, "RW");
+  assert.deepEqual(l.volume.create, [volume]);
+  assert.deepEqual(volume.reservations![0]!.labels?.labels, [
+    { key: "etcd_mesos_framework", value: "fw-1" },
+    { key: "etcd_mesos_member", value: l.name },
+  ]);
+  const plain = { ...l, volume: undefined, taskResources: [] };
+  assert.equal(withVolume(plain, VOLUMES, { frameworkId: "fw-1", unique: 1 }), undefined);
+});
+
+Deno.test("volumes: each first launch's record is persisted before its ACCEPT", () => {
+  const { h, all } = bringUp();
+  for (const e of ofType(all, "launch")) {
+    const at = all.indexOf(e);
+    const persisted = all.findIndex((x) =>
+      x.type === "persistVolume" && x.record.member === e.member.name
+    );
+    assert.ok(persisted >= 0 && persisted < at, `${e.member.name}: record before the launch`);
+  }
+  assert.equal(h.state.volumes?.length, 3);
+});
+
+Deno.test("volumes: a member whose task fails is relaunched in place (same name and member id, new task id), not removed", () => {
+  const { h, w, launches } = complete();
+  const l = launches[1]!;
+  const memberId = h.state.members.find((m) => m.name === l.name)!.memberId;
+  const ended = h.feed(w.end(l.name, "TASK_FAILED"));
+  assert.equal(ofType(ended, "etcdRemove").length, 0, "not removed from etcd");
+  assert.equal(ofType(ended, "persistVolume")[0]?.record.relaunchBy, h.now + 600_000);
+  assert.equal(h.state.lost, false);
+  // Other agents' offers are not used to add a member in its place.
+  h.now += 1000;
+  const other = h.feed({ type: "offers", offers: [offer(9)] });
+  assert.equal(ofType(other, "launch").length + ofType(other, "etcdAddLearner").length, 0);
+  h.now += 1000;
+  const back = h.feed({ type: "offers", offers: [reservedOffer(l, "R1")] });
+  const relaunch = ofType(back, "launch")[0];
+  assert.ok(relaunch !== undefined, "relaunched");
+  assert.equal(relaunch.member.name, l.name);
+  assert.equal(relaunch.member.taskId, `${l.taskId} r1`);
+  assert.equal(relaunch.member.volume, undefined, "no second RESERVE or CREATE");
+  assert.ok(relaunch.member.taskResources.some((r) => r.disk?.persistence !== undefined));
+  const m = h.state.members.find((x) => x.name === l.name)!;
+  assert.equal(m.memberId, memberId);
+  assert.equal(m.taskState, "TASK_STAGING");
+  assert.equal(h.state.counters.members_removed, 0);
+});
+
+Deno.test("volumes: every member lost is no total loss while their volumes wait", () => {
+  const { h, w, launches } = complete();
+  for (const l of launches) h.feed(w.end(l.name, "TASK_KILLED"));
+  assert.equal(h.state.lost, false);
+  h.now += 1000;
+  const back = h.feed({
+    type: "offers",
+    offers: launches.map((l, i) => reservedOffer(l, `R${i}`)),
+  });
+  assert.deepEqual(
+    ofType(back, "launch").map((e) => e.member.name).sort(),
+    launches.map((l) => l.name).sort(),
+  );
+});
+
+Deno.test("volumes: past --member-relaunch-timeout the member is replaced and its reservation cleaned up", () => {
+  const { h, w, launches } = complete();
+  const l = launches[2]!;
+  h.feed(w.end(l.name, "TASK_FAILED"));
+  const late = h.tick(600_001);
+  assert.deepEqual(ofType(late, "forgetVolume").map((e) => e.member), [l.name]);
+  assert.equal(ofType(late, "etcdRemove")[0]?.name, l.name, "then removed the ordinary way");
+  assert.equal(h.state.volumes?.some((r) => r.member === l.name), false);
+  // Its reservation, offered now, is nobody's: DESTROY then UNRESERVE.
+  const stray = strayReservations(reservedOffer(l, "S"), "fw-1", h.state.volumes ?? []);
+  assert.equal(stray?.destroy.length, 1);
+  assert.equal(stray?.unreserve.length, 7);
+  assert.ok(stray?.unreserve.every((r) => r.disk?.persistence === undefined));
+});
+
+Deno.test("volumes: TASK_GONE replaces the member at once", () => {
+  const { h, w, launches } = complete();
+  const out = h.feed(w.end(launches[0]!.name, "TASK_GONE"));
+  assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [launches[0]!.name]);
+});
+
+Deno.test("volumes: an operator's replace gives up the volume and retires the member", () => {
+  const { h, launches } = complete();
+  const name = launches[1]!.name;
+  const out = h.feed({ type: "replaceMember", name, requestId: 7 });
+  assert.deepEqual(ofType(out, "adminReply")[0]?.accepted, true);
+  assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [name]);
+  assert.equal(ofType(out, "kill").length, 1);
+  const unknown = h.feed({ type: "replaceMember", name: "etcd-99", requestId: 8 });
+  assert.match(ofType(unknown, "adminReply")[0]!.message, /no member etcd-99/);
+});
