@@ -38,6 +38,7 @@ import { createSchedulerShell, type SchedulerShell } from "./shell.ts";
 import { describeEnding } from "./ending.ts";
 import { lead } from "./leadership.ts";
 import { createClusterSizeStore } from "./cluster_size_store.ts";
+import { createRollingRestartStore } from "./rolling_restart_store.ts";
 import { createVolumeStore } from "./volume_store.ts";
 import { volumesOn } from "./volume_config.ts";
 import { createBackups } from "./backup_wiring.ts";
@@ -181,6 +182,10 @@ async function wire(
       requestResize: (size) =>
         current.shell?.requestResize(size) ??
           { accepted: false, message: "the scheduler is not running yet" },
+      requestRollingRestart: (spec) =>
+        current.shell?.requestRollingRestart(spec) ??
+          { accepted: false, message: "the scheduler is not running yet" },
+      rollingRestartView: () => current.shell?.state.rollingRestart ?? {},
       history,
       ...ops.admin,
       ...(tls ? { tls: tls.admin } : {}),
@@ -220,6 +225,17 @@ async function wire(
       flag: c.clusterSize,
     });
   }
+  // The etcd an operator chose, and a rolling restart in progress, outlive this process.
+  const rolling = c.ephemeral ? undefined : createRollingRestartStore({
+    zk: c.zkFrameworkPersist!,
+    frameworkName: c.frameworkName,
+    logger: log,
+  });
+  if (rolling) cleanup.push(() => rolling.close());
+  const rollingRecord = await rolling?.load().catch((error) => {
+    log.error("cannot read the rolling restart record; nothing is resumed", { error });
+    return undefined;
+  });
   // Which agent holds which member's volume outlives this process (intent before ACCEPT).
   const withVolumes = volumesOn(c.volumes, c.role);
   const volumeStore = withVolumes && !c.ephemeral
@@ -272,6 +288,7 @@ async function wire(
     core: { ...coreOptionsOf(c), ...(storedSize !== undefined ? { clusterSize: storedSize } : {}) },
     persistFrameworkId: store ? (id) => store.save(id) : undefined,
     persistClusterSize: sizes ? (size) => sizes.save(size) : undefined,
+    persistRollingRestart: rolling ? (record) => rolling.save(record) : undefined,
     volumes: volumeStore,
     newFramework: frameworkId === undefined,
     onStep: (step) => {
@@ -288,6 +305,9 @@ async function wire(
       : {}),
   });
   current.shell = shell;
+  if (rollingRecord !== undefined) {
+    shell.push({ type: "rollingRestartLoaded", record: rollingRecord });
+  }
   if (volumeRecords !== undefined) shell.push({ type: "volumesKnown", records: volumeRecords });
   cleanup.push(() => shell.stop());
   ops.attach(shell, { admin: etcd, ...(tls ? { tls: () => tls.client.current() } : {}) });

@@ -17,6 +17,7 @@
  * | `/certificates` | POST | a client certificate (PEM) for the CSR (PEM) in the body: clientAuth only, `?days=N` at most 30 (token) |
  * | `/backups` | GET, POST | the backups (JSON), or take one now (token); see backup_routes.ts |
  * | `/cluster-size` | POST | `{"size": N}` (odd, 1..9): 202 resizing one member at a time / 409 / 400 naming the value (token) |
+ * | `/rolling-restart` | GET, POST | the run (JSON), or `{"etcdUri"?, "flags"?}`: restart every member in place with that etcd, the leader last: 202 / 409 / 400 naming the value (token) |
  * | `/members/<name>/replace` | POST | replace a member elsewhere, giving up its persistent volume: 202 / 409 / 400 naming the name (token) |
  * | `/restore` | POST | `{"backup": ID, "force": false}`: restore every member from it (token) |
  * | `/certificates/proxy` | POST | the same for the proxy: serverAuth and clientAuth with the names its CSR asks for (token) |
@@ -29,6 +30,8 @@
  */
 import { type ReplaceAnswer, replacePathName, replaceRoute } from "./replace_route.ts";
 import { type ResizeAnswer, resizeRoute } from "./resize_route.ts";
+import { type RollingRestartAnswer, rollingRestartRoute } from "./rolling_restart_route.ts";
+import type { EtcdSpec } from "../../contract/etcd_spec.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import type { HealthView, MemberView, Stats } from "../core/views.ts";
 import type { AuditEvent } from "../events/event.ts";
@@ -64,6 +67,12 @@ export interface AdminDeps {
   requestReplace?: (name: string) => ReplaceAnswer | Promise<ReplaceAnswer>;
   /** An operator's resize (`POST /cluster-size`); absent: 503 until the scheduler runs. */
   requestResize?: (size: number) => ResizeAnswer | Promise<ResizeAnswer>;
+  /** An operator's rolling restart (`POST /rolling-restart`); absent: 503 until it runs. */
+  requestRollingRestart?: (
+    spec: EtcdSpec,
+  ) => RollingRestartAnswer | Promise<RollingRestartAnswer>;
+  /** The core's rolling-restart state (plain data) for `GET /rolling-restart`. */
+  rollingRestartView?: () => unknown;
   /**
    * What the scheduler has done (see `history.ts`): served on `/history`, its counters added
    * to `/stats` and `/metrics`. Absent: `/history` is empty and `/stats` has the core's only.
@@ -299,6 +308,12 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     },
     "/reseed": { methods: ["POST"], handle: reseed },
     "/cluster-size": resizeRoute(deps.requestResize, () => deps.standby?.(), log),
+    "/rolling-restart": rollingRestartRoute({
+      request: deps.requestRollingRestart,
+      view: deps.rollingRestartView,
+      standby: () => deps.standby?.(),
+      log,
+    }),
     "/ca.pem": {
       methods: GET,
       handle: () =>
