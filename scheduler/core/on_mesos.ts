@@ -10,7 +10,7 @@ import { beginReconciliation, noteReconcileAnswer } from "./reconciliation.ts";
 import { abandonJoin } from "./retire.ts";
 import { executorIdOf } from "./task_info.ts";
 import { liveMembers, type MemberRecord } from "./state.ts";
-import { awaitingRelaunch } from "./volume_relaunch.ts";
+import { awaitingRelaunch, noteAgentRemoved } from "./volume_relaunch.ts";
 import { memberIndex, tryParseTaskId } from "../../contract/task_id.ts";
 
 /**
@@ -203,6 +203,7 @@ export function onFailure(ctx: Ctx, agentId: string, executorId: string | undefi
     if (m.taskState === "TASK_RUNNING") m.unreachableSince ??= now;
   }
   s.probeWanted = true;
+  if (executorId === undefined) noteAgentRemoved(ctx, agentId);
   log(ctx, "warn", executorId ? "executor exited" : "agent removed", {
     agent: agentId,
     executor: executorId,

@@ -111,8 +111,8 @@ export function trackVolumes(ctx: Ctx): void {
     if (!awaitingRelaunch(s).includes(r) || !mutable) continue;
     const gone = records.find((m) => m.taskState.startsWith("TASK_GONE"));
     const url = peerUrl(r.hostname, r.peerPort);
-    if (gone !== undefined) {
-      drop(ctx, r, `its agent is gone (${gone.taskState})`);
+    if (gone !== undefined || r.agentGone) {
+      drop(ctx, r, `its agent is gone (${gone?.taskState ?? "agent removed"})`);
     } else if (
       s.clusterFormed && s.etcdMembers !== undefined &&
       !s.etcdMembers.some((e) => e.peerUrls.includes(url))
@@ -128,6 +128,19 @@ export function trackVolumes(ctx: Ctx): void {
       });
     } else if (now >= r.relaunchBy) {
       drop(ctx, r, `not relaunched within --member-relaunch-timeout ${secs(o.relaunchTimeoutMs)}`);
+    }
+  }
+}
+
+/** FAILURE of a whole agent (removed by the master): its volumes are gone with it. */
+export function noteAgentRemoved(ctx: Ctx, agentId: string): void {
+  for (const r of ctx.s.volumes ?? []) {
+    if (r.agentId === agentId && !r.agentGone) {
+      r.agentGone = true;
+      log(ctx, "warn", "the agent of a member's volume was removed", {
+        member: r.member,
+        agent: agentId,
+      });
     }
   }
 }

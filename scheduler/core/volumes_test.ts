@@ -144,6 +144,15 @@ Deno.test("volumes: TASK_GONE replaces the member at once", () => {
   assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [launches[0]!.name]);
 });
 
+Deno.test("volumes: a removed agent's members are replaced once their task ends", () => {
+  const { h, w, launches } = complete();
+  const l = launches[0]!;
+  const failure = h.feed({ type: "failure", agentId: l.agentId });
+  assert.equal(ofType(failure, "forgetVolume").length, 0, "not while its task may still run");
+  const out = h.feed(w.end(l.name, "TASK_LOST"));
+  assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [l.name]);
+});
+
 Deno.test("volumes: an operator's replace gives up the volume and retires the member", () => {
   const { h, launches } = complete();
   const name = launches[1]!.name;
