@@ -64,6 +64,8 @@ Deno.test("README keeps its sections and documents every admin endpoint", async 
       "/history",
       "/reseed",
       "/events",
+      "/rolling-restart",
+      "/cluster-size",
       "/charts/raft-index.svg",
     ]
   ) {
