@@ -70,6 +70,7 @@ export function decodeRollingRestart(text: string, node: string): RollingRestart
       targets: run.targets,
       done: run.done,
       ...(typeof run.leaderMovedFrom === "string" ? { leaderMovedFrom: run.leaderMovedFrom } : {}),
+      ...(Number.isInteger(run.seq) ? { seq: run.seq as number } : {}),
     };
   }
   const f = v.failed as Record<string, unknown> | undefined;

@@ -18,6 +18,7 @@ const RECORD: RollingRestartRecord = {
     startedAt: 1_700_000_000_000,
     targets: ["etcd-2", "etcd-3", "etcd-1"],
     done: ["etcd-2"],
+    seq: 3,
   },
 };
 

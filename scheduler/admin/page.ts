@@ -40,6 +40,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 #events li[data-kind^="reseed"], #events li[data-kind="cluster.lost"], #events li[data-kind^="stuck"] { border-color: #b3261e; }
 #events li[data-kind="kill"], #events li[data-kind="remove"], #events li[data-kind^="nospace"] { border-color: #e08a00; }
 #events li[data-kind="launch"], #events li[data-kind="relaunch"], #events li[data-kind="add"], #events li[data-kind="promote"] { border-color: #1f77b4; }
+#events li[data-kind^="rolling-restart"] { border-color: #6a3d9a; }
+#events li[data-kind="rolling-restart.failed"] { border-color: #b3261e; }
+#rolling.bad { color: #b3261e; font-weight: bold; }
 #events time { color: #777; font-size: 0.85em; margin-right: 0.6em; }
 #events .kind { font-family: monospace; font-weight: bold; margin-right: 0.6em; }
 #events .member { font-weight: bold; }
@@ -49,6 +52,7 @@ details { margin-top: 1.4em; }
 <body>
 <h1>etcd-mesos: {{NAME}}</h1>
 <p><span id="health">loading…</span><span id="updated"></span></p>
+<p id="rolling" hidden></p>
 <h2>Members</h2>
 <table id="members"><thead><tr><th>member</th><th>host</th><th>role</th><th>health</th>
 <th>task</th><th>raft index</th><th>db size</th><th>in use</th></tr></thead><tbody></tbody></table>
@@ -82,6 +86,12 @@ function renderStats(stats) {
   h.textContent = stats.leader === 0 ? "standby scheduler"
     : stats.healthy ? "cluster is healthy" : "cluster not healthy";
   h.className = stats.healthy || stats.leader === 0 ? "ok" : "bad";
+  const rolling = document.getElementById("rolling");
+  rolling.hidden = !stats.rolling_restart && !stats.rolling_restart_failed;
+  rolling.className = stats.rolling_restart ? "" : "bad";
+  rolling.textContent = stats.rolling_restart
+    ? "rolling restart in progress: " + stats.rolling_restart_done + " member(s) restarted"
+    : "the last rolling restart FAILED: see /healthz and /rolling-restart";
   const t = document.getElementById("stats");
   t.textContent = "";
   for (const [k, v] of Object.entries(stats)) { const r = t.insertRow(); cell(r, k); cell(r, v, "num"); }

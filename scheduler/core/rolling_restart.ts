@@ -40,6 +40,9 @@ import { executorIdOf } from "./task_info.ts";
 /** A restarted member is caught up within this many raft entries of the leader. */
 export const MAX_CATCH_UP_LAG = 100n;
 
+/** How far a resumed run numbers its orders past the stored count. */
+const RESUMED_SEQ_GAP = 100;
+
 /** The shortest bound of one step. */
 export const MIN_ROLLING_STEP_BOUND_MS = 120_000;
 
@@ -75,6 +78,7 @@ export function rollingRecord(r: RollingRestartState): RollingRestartRecord {
           targets: run.targets,
           done: run.done,
           ...(run.leaderMovedFrom !== undefined ? { leaderMovedFrom: run.leaderMovedFrom } : {}),
+          seq: run.seq,
         },
       }
       : {}),
@@ -189,7 +193,8 @@ export function onRollingRestartLoaded(
   r.finished = Math.max(r.finished, record.finished);
   r.failed = record.failed;
   if (record.run !== undefined) {
-    r.run = { ...record.run, seq: 0 };
+    // Orders sent after the last record was written count too: skip well past them.
+    r.run = { ...record.run, seq: (record.run.seq ?? 0) + RESUMED_SEQ_GAP };
     log(ctx, "warn", "resuming a rolling restart", {
       run: record.run.id,
       done: record.run.done.join(","),

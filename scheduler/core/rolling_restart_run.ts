@@ -88,6 +88,8 @@ export interface RollingRestartRecord {
     targets: string[];
     done: string[];
     leaderMovedFrom?: string;
+    /** Numbers the orders; a resumed run counts on past it, so no order id repeats. */
+    seq?: number;
   };
   failed?: RollingRestartState["failed"];
 }

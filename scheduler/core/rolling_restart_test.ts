@@ -149,6 +149,8 @@ Deno.test("a scheduler restarted mid-run resumes it: done members are not restar
   assert.equal(w.log.at(-1), `restart ${leader}`, "the leader still last");
   assert.equal(records(seen).at(-1)?.finished, 1);
   assert.equal(h2.state.rollingRestart?.last?.runId, "rolling-restart-1");
+  const ids = w.orders.map((o) => o.order.id);
+  assert.equal(new Set(ids).size, ids.length, `no order id repeats: ${ids.join(" ")}`);
 });
 
 Deno.test("members launched after a rolling restart get the chosen etcd in their config", () => {
