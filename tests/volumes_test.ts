@@ -120,3 +120,38 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
     );
     assert.equal(got2.trim(), "kept");
   }));
+
+Deno.test("persistent volumes: executors killed while the scheduler is down → a restarted scheduler relaunches the same members from its ZooKeeper records", () =>
+  withWorld({
+    name: "volumes-restart",
+    agents: 3,
+    zookeeper: true,
+    schedulerFlags: ["--role=etcd", "--reseed-timeout=120s"],
+  }, async (world) => {
+    const first = world.scheduler;
+    const members = await first.admin.waitHealthy(3, 90_000);
+    world.mark("3 members healthy");
+    await etcdctl(endpoint(members[0]!), "put", "volumes-restart-key", "kept");
+    assert.equal(await first.kill(), 137);
+    await killAllExecutors(world, members);
+    const second = world.startScheduler();
+    world.mark("scheduler killed, every executor killed, a new scheduler started");
+    const back = await until(async () => {
+      const now = await second.admin.members().catch(() => []);
+      const fresh = now.filter((m) => m.taskState === "TASK_RUNNING" && m.healthy);
+      return fresh.length === 3 && await second.admin.healthy() ? now : undefined;
+    }, { timeoutMs: 120_000, what: "3 relaunched members healthy after the restart" });
+    world.mark("3 members relaunched in place by the restarted scheduler");
+    assert.deepEqual(ids(back), ids(members), "the same etcd member ids");
+    assert.ok(back.every((m) => / r1$/.test(m.taskId)), "relaunched tasks");
+    const stats = await second.admin.stats();
+    assert.equal(stats.cluster_reseeds, 0, "no reseed");
+    assert.equal(stats.members_added, 0, "no member added");
+    const got = await etcdctl(
+      endpoint(back[0]!),
+      "get",
+      "volumes-restart-key",
+      "--print-value-only",
+    );
+    assert.equal(got.trim(), "kept");
+  }));
