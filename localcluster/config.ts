@@ -35,7 +35,8 @@ export interface LocalClusterConfig {
 
 /**
  * Scheduler flags the launcher sets unless the user gives them: a 3-member cluster, sized to
- * fit the local agents, probed every second, addresses on loopback.
+ * fit the local agents, probed every second, addresses on loopback, members on persistent
+ * volumes of role `etcd`.
  */
 export const LOCAL_SCHEDULER_DEFAULTS: Readonly<Record<string, string>> = {
   "cluster-size": "3",
@@ -46,6 +47,8 @@ export const LOCAL_SCHEDULER_DEFAULTS: Readonly<Record<string, string>> = {
   "health-interval": "1s",
   "member-grace-period": "10s",
   "destructive-interval": "5s",
+  // Members keep their data on persistent volumes reserved for this role (issue 12).
+  "role": "etcd",
 };
 
 /** Scheduler flags the launcher owns: the user may not give them. */
