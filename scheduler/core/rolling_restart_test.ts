@@ -39,6 +39,7 @@ Deno.test("rolling restart: followers first, leadership moved, the old leader la
   assert.match(reply.message, /^rolling-restart-1 started: restarting .* one at a time/);
   assert.deepEqual(records(fx)[0]?.spec, SPEC, "the chosen etcd is persisted at once");
   assert.equal(statsOf(h.state).rolling_restart, 1);
+  assert.match(healthOf(h.state).reason, /; rolling restart rolling-restart-1: 0 of 3 done; /);
 
   const seen = [...settle(h, w, fx, 5), ...runUntilDone(h, w)];
   assert.equal(h.state.rollingRestart?.run, undefined, "the run finished");

@@ -7,7 +7,7 @@
 import { offerWaitReason } from "./offer_wait.ts";
 import { describeReseed } from "./reseed.ts";
 import { describeRestore, restoreFailure } from "./restore.ts";
-import { rollingRestartFailure } from "./rolling_restart.ts";
+import { describeRollingRestart, rollingRestartFailure } from "./rolling_restart.ts";
 import { liveMembers, phaseOf, runningMembers, type State } from "./state.ts";
 
 /** The `/stats` document: the original's counters first, then new ones. */
@@ -166,6 +166,14 @@ export function healthOf(s: State): HealthView {
   }
   if (offers !== undefined) {
     return { healthy: true, reason: `cluster is healthy; ${offers}`, phase };
+  }
+  const rolling = describeRollingRestart(s);
+  if (rolling !== undefined) {
+    return {
+      healthy: s.health.healthy,
+      reason: `${s.health.reason}; rolling restart ${rolling}`,
+      phase,
+    };
   }
   return { healthy: s.health.healthy, reason: s.health.reason, phase };
 }
