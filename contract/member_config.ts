@@ -48,6 +48,12 @@ export interface MemberConfig {
    * downloads `uri` into its sandbox and starts that binary, with `flags` added.
    */
   etcd?: EtcdSpec;
+  /**
+   * The container path of the member's persistent volume in the sandbox: etcd's data dir is
+   * then `<sandbox>/<volume>/data`, so everything the executor does to it (a restore sets the
+   * old one aside next to it) stays on the volume and a relaunch finds it there.
+   */
+  volume?: string;
 }
 
 /** A bad member config; `field` names the offending field, `value` is what was found. */
@@ -213,6 +219,12 @@ export function validateMemberConfig(value: unknown): MemberConfig {
   if (restoreProblem !== undefined) {
     throw new MemberConfigError("restore", v.restore, restoreProblem);
   }
+  if (
+    v.volume !== undefined &&
+    (typeof v.volume !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(v.volume))
+  ) {
+    throw new MemberConfigError("volume", v.volume, "a container path like etcd_data");
+  }
   let etcd: EtcdSpec | undefined;
   try {
     etcd = v.etcd === undefined ? undefined : parseEtcdSpec(v.etcd);
@@ -231,6 +243,7 @@ export function validateMemberConfig(value: unknown): MemberConfig {
     ...(v.tls === true ? { tls: true } : {}),
     ...(v.restore !== undefined ? { restore: snapshotSourceOf(v.restore as SnapshotSource) } : {}),
     ...(etcd !== undefined ? { etcd } : {}),
+    ...(v.volume !== undefined ? { volume: v.volume as string } : {}),
   };
 }
 

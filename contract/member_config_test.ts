@@ -28,6 +28,11 @@ Deno.test("encodeMemberConfig() and decodeMemberConfig() round-trip a config", (
   assert.deepEqual(decodeMemberConfig(new TextDecoder().decode(bytes)), good);
 });
 
+Deno.test("a member config names the persistent volume its data is on", () => {
+  const onVolume = { ...good, volume: "etcd_data" };
+  assert.deepEqual(decodeMemberConfig(encodeMemberConfig(onVolume)), onVolume);
+});
+
 Deno.test("decodeMemberConfig() ignores unknown fields", () => {
   const text = JSON.stringify({ ...good, futureField: 1 });
   assert.deepEqual(decodeMemberConfig(text), good);
@@ -60,6 +65,8 @@ const bad: [string, Record<string, unknown> | string | undefined, string][] = [
   ["clusterState bogus", { ...good, clusterState: "old" }, "clusterState"],
   ["clusterToken empty", { ...good, clusterToken: "" }, "clusterToken"],
   ["learner not boolean", { ...good, learner: "yes" }, "learner"],
+  ["volume path escaping the sandbox", { ...good, volume: "../x" }, "volume"],
+  ["volume not a string", { ...good, volume: 1 }, "volume"],
   ["learner bootstrapping", {
     ...good,
     clusterState: "new",

@@ -445,8 +445,10 @@ export class EtcdExecutor {
     return download(uri);
   }
 
+  /** `<sandbox>/etcd_data`, or `<sandbox>/<volume>/data` on a persistent volume. */
   get #dataDir(): string {
-    return `${this.#sandbox}/etcd_data`;
+    const volume = this.#task?.config.volume;
+    return volume === undefined ? `${this.#sandbox}/etcd_data` : `${this.#sandbox}/${volume}/data`;
   }
 
   /** Cancels restart timers and health waits. */

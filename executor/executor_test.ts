@@ -21,6 +21,12 @@ Deno.test("LAUNCH sends TASK_STARTING, spawns etcd and sends TASK_RUNNING only o
   assert.equal(h.executor.state.phase, "running");
 });
 
+Deno.test("on a persistent volume etcd's data dir is inside the volume", () => {
+  const h = harness();
+  h.executor.handle(launch(encodeMemberConfig({ ...config, volume: "etcd_data" })));
+  assert.ok(h.procs[0]!.args.includes("--data-dir=/sandbox/etcd_data/data"));
+});
+
 Deno.test("bad task data fails the task naming the field, and the executor finishes", async () => {
   const h = harness();
   const bad = new TextEncoder().encode(JSON.stringify({ ...config, peerPort: "x" }));

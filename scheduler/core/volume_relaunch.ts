@@ -18,7 +18,13 @@ import { clusterTokenOf } from "./offers.ts";
 import { killTask } from "./retire.ts";
 import { restoreBlocks } from "./restore.ts";
 import { configuredMemberId, liveMembers, phaseOf, type State } from "./state.ts";
-import { relaunchAllocation, strayReservations, type VolumeRecord, withVolume } from "./volumes.ts";
+import {
+  relaunchAllocation,
+  strayReservations,
+  VOLUME_CONTAINER_PATH,
+  type VolumeRecord,
+  withVolume,
+} from "./volumes.ts";
 
 /** The records of members with no live task (waiting to be relaunched in place). */
 export function awaitingRelaunch(s: State): VolumeRecord[] {
@@ -200,6 +206,7 @@ function relaunchOn(ctx: Ctx, offer: Offer, r: VolumeRecord): boolean {
     learner,
     membership: s.etcdMembers,
   });
+  launch.config = { ...launch.config, volume: VOLUME_CONTAINER_PATH };
   r.incarnation++;
   launch.taskId = formatTaskId({
     name: r.member,

@@ -117,6 +117,7 @@ export function withVolume(
   return {
     launch: {
       ...launch,
+      config: { ...launch.config, volume: VOLUME_CONTAINER_PATH },
       taskResources,
       executorResources: reserve(launch.executorResources),
       volume: {

@@ -61,6 +61,7 @@ Deno.test("withVolume() reserves everything a first launch uses and makes its di
   const volume = l.taskResources.find((r) => r.name === "disk")!;
   assert.equal(volume.disk?.volume?.container_path, VOLUME_CONTAINER_PATH);
   assert.equal(volume.disk?.volume?.mode, "RW");
+  assert.equal(l.config.volume, VOLUME_CONTAINER_PATH, "the executor keeps etcd's data on it");
   assert.deepEqual(l.volume.create, [volume]);
   assert.deepEqual(volume.reservations![0]!.labels?.labels, [
     { key: "etcd_mesos_framework", value: "fw-1" },
@@ -101,6 +102,7 @@ Deno.test("volumes: a member whose task fails is relaunched in place (same name 
   assert.equal(relaunch.member.name, l.name);
   assert.equal(relaunch.member.taskId, `${l.taskId} r1`);
   assert.equal(relaunch.member.volume, undefined, "no second RESERVE or CREATE");
+  assert.equal(relaunch.member.config.volume, VOLUME_CONTAINER_PATH);
   assert.ok(relaunch.member.taskResources.some((r) => r.disk?.persistence !== undefined));
   const m = h.state.members.find((x) => x.name === l.name)!;
   assert.equal(m.memberId, memberId);
