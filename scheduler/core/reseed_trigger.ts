@@ -20,6 +20,7 @@ import {
 } from "./reseed_evidence.ts";
 import type { ReseedRun } from "./reseed_run.ts";
 import { runningMembers, type State } from "./state.ts";
+import { awaitingRelaunch } from "./volume_relaunch.ts";
 
 /** Updates the no-quorum window and the no-survivor flag after a probe answer. */
 export function trackQuorum(ctx: Ctx): void {
@@ -106,6 +107,9 @@ export function maybeAutoReseed(ctx: Ctx): void {
     return;
   }
   if (blocker(s) !== undefined) return;
+  // Members waiting to come back from their volumes may hold newer data than any survivor:
+  // no automatic reseed until they are relaunched or given up (--member-relaunch-timeout).
+  if (awaitingRelaunch(s).length > 0) return;
   // The evidence must span the window: the latest probe started reseed-timeout after the
   // first one that found quorum lost (without any running member there is nothing to probe).
   const evidenceAt = runningMembers(s).length === 0 ? now : s.health.probeStartedAt;

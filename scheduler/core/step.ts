@@ -33,7 +33,7 @@ import { onOrderOutcome } from "./reseed_orders.ts";
 import { onAdminReseed } from "./reseed_trigger.ts";
 import { onBackupsKnown, onRestoreOutcome, onRestoreRequest } from "./restore.ts";
 import type { State } from "./state.ts";
-import { onReplaceMember, onVolumesKnown } from "./volume_relaunch.ts";
+import { noteVolumeStatus, onReplaceMember, onVolumesKnown } from "./volume_relaunch.ts";
 
 /**
  * Applies one input at time `now` (ms since the epoch). `state` is not modified; the new
@@ -59,6 +59,7 @@ export function step(state: State, input: Input, now: number): StepResult<State>
       break;
     case "status":
       onStatus(ctx, input.status);
+      noteVolumeStatus(ctx, input.status);
       break;
     case "failure":
       onFailure(ctx, input.agentId, input.executorId);

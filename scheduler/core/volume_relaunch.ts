@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { isTerminal, type Offer } from "../../lib/mesos/types.ts";
+import { isTerminal, type Offer, type TaskStatus } from "../../lib/mesos/types.ts";
 import { peerUrl } from "../../contract/member_config.ts";
 import { formatTaskId } from "../../contract/task_id.ts";
-import { type Ctx, log, secs } from "./context.ts";
+import { byTask, type Ctx, log, secs } from "./context.ts";
 import { buildMemberLaunch } from "./launch_spec.ts";
 import type { Plan } from "./membership.ts";
 import { clusterTokenOf } from "./offers.ts";
@@ -115,10 +115,9 @@ export function trackVolumes(ctx: Ctx): void {
       continue;
     }
     if (!awaitingRelaunch(s).includes(r) || !mutable) continue;
-    const gone = records.find((m) => m.taskState.startsWith("TASK_GONE"));
     const url = peerUrl(r.hostname, r.peerPort);
-    if (gone !== undefined || r.agentGone) {
-      drop(ctx, r, `its agent is gone (${gone?.taskState ?? "agent removed"})`);
+    if (r.givenUp !== undefined) {
+      drop(ctx, r, r.givenUp);
     } else if (
       s.clusterFormed && s.etcdMembers !== undefined &&
       !s.etcdMembers.some((e) => e.peerUrls.includes(url))
@@ -138,11 +137,28 @@ export function trackVolumes(ctx: Ctx): void {
   }
 }
 
+/**
+ * A status update that leaves nothing to come back to: the task is gone with its agent, or
+ * its first launch was refused or dropped before it ran (the RESERVE and CREATE of that
+ * ACCEPT may not have happened).
+ */
+export function noteVolumeStatus(ctx: Ctx, status: TaskStatus): void {
+  const { s } = ctx;
+  const m = byTask(s, status.task_id.value);
+  const r = (s.volumes ?? []).find((x) => x.member === m?.name);
+  if (m === undefined || r === undefined || m.taskState !== status.state) return;
+  const refused = status.state === "TASK_ERROR" || status.state === "TASK_DROPPED";
+  if (status.state.startsWith("TASK_GONE")) r.givenUp = `its task is ${status.state}`;
+  else if (refused && r.incarnation === 0 && m.runningSince === undefined) {
+    r.givenUp = `its first launch was ${status.state} (${status.message ?? "no message"})`;
+  }
+}
+
 /** FAILURE of a whole agent (removed by the master): its volumes are gone with it. */
 export function noteAgentRemoved(ctx: Ctx, agentId: string): void {
   for (const r of ctx.s.volumes ?? []) {
-    if (r.agentId === agentId && !r.agentGone) {
-      r.agentGone = true;
+    if (r.agentId === agentId && r.givenUp === undefined) {
+      r.givenUp = "its agent was removed";
       log(ctx, "warn", "the agent of a member's volume was removed", {
         member: r.member,
         agent: agentId,

@@ -47,8 +47,8 @@ export interface VolumeRecord {
   incarnation: number;
   /** Set while its task is not running: past this the member is replaced elsewhere. */
   relaunchBy?: number;
-  /** The master removed its agent: the volume is gone with it (replace at once). */
-  agentGone?: boolean;
+  /** Why its volume cannot come back (agent removed, task gone): replace at once. */
+  givenUp?: string;
 }
 
 /** The RESERVE and CREATE that go before a first launch with a volume. */

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import type { Offer } from "../../lib/mesos/types.ts";
 import type { Effect, MemberLaunch } from "./effects.ts";
-import { Harness, offer, ofType, settle, TEST_OPTIONS, World } from "./testing/scenario_world.ts";
+import {
+  Harness,
+  offer,
+  ofType,
+  settle,
+  status,
+  TEST_OPTIONS,
+  World,
+} from "./testing/scenario_world.ts";
 import { strayReservations, VOLUME_CONTAINER_PATH, withVolume } from "./volumes.ts";
 
 const VOLUMES = { role: "etcd", relaunchTimeoutMs: 600_000 };
@@ -144,6 +152,28 @@ Deno.test("volumes: TASK_GONE replaces the member at once", () => {
   const { h, w, launches } = complete();
   const out = h.feed(w.end(launches[0]!.name, "TASK_GONE"));
   assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [launches[0]!.name]);
+});
+
+Deno.test("volumes: a first launch refused before it ran is replaced at once", () => {
+  const h = new Harness(OPTIONS);
+  h.feed({ type: "volumesKnown", records: [] });
+  h.connect();
+  const launched = h.feed({ type: "offers", offers: [offer(1)] });
+  const l = ofType(launched, "launch")[0]!.member;
+  const out = h.feed({
+    type: "status",
+    status: status(l.taskId, "TASK_ERROR", { agentId: l.agentId, uuid: true }),
+  });
+  assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [l.name]);
+});
+
+Deno.test("volumes: no automatic reseed while members wait to come back from their volumes", () => {
+  const { h, w, launches } = complete();
+  h.feed(w.end(launches[0]!.name, "TASK_FAILED"));
+  h.feed(w.end(launches[1]!.name, "TASK_FAILED"));
+  for (let i = 0; i < 12; i++) settle(h, w, h.tick(30_000), 3, { answerRevive: false });
+  assert.equal(h.state.reseed, undefined, "no reseed within --member-relaunch-timeout");
+  assert.equal(h.state.volumes?.length, 3);
 });
 
 Deno.test("volumes: a removed agent's members are replaced once their task ends", () => {
