@@ -17,6 +17,7 @@ import {
 import { destructiveWait } from "./rate_limit.ts";
 import { describeReseed } from "./reseed.ts";
 import { restoreBlocks } from "./restore.ts";
+import { restartingInPlace } from "./rolling_restart_run.ts";
 import { staticBootstrapBlocks } from "./static_bootstrap.ts";
 import { isTerminal } from "../../lib/mesos/types.ts";
 import { awaitingPeerUrls, awaitingRelaunch, relaunchWait } from "./volume_relaunch.ts";
@@ -87,7 +88,10 @@ function nextRetirement(s: State, now: number): Extract<Plan, { kind: "retire" }
     if (isTerminal(m.taskState)) return pick(m, `its task is ${m.taskState}`, false);
   }
   for (const m of liveMembers(s)) {
-    if (m.taskState === "TASK_RUNNING" && m.unreachableSince !== undefined) {
+    if (
+      m.taskState === "TASK_RUNNING" && m.unreachableSince !== undefined &&
+      !restartingInPlace(s, m.name)
+    ) {
       const down = now - m.unreachableSince;
       if (down >= o.memberGracePeriodMs) {
         return {

@@ -116,3 +116,16 @@ export type RollingRestartEffect =
   }
   /** Store the record in ZooKeeper (replaces the previous one). */
   | { type: "persistRollingRestart"; record: RollingRestartRecord };
+
+/**
+ * True while member `name` is the one a rolling restart is restarting: the repair leaves it
+ * alone while it is silent (a big data dir can take longer than `--member-grace-period` to
+ * load); the run's own bound decides if it never comes back.
+ */
+export function restartingInPlace(
+  s: { rollingRestart?: RollingRestartState },
+  name: string,
+): boolean {
+  const c = s.rollingRestart?.run?.current;
+  return c !== undefined && c.name === name && c.phase !== "moving-leader";
+}

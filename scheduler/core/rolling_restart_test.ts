@@ -168,3 +168,37 @@ Deno.test("members launched after a rolling restart get the chosen etcd in their
   assert.ok(launch !== undefined, "a replacement was launched");
   assert.deepEqual(launch.member.config.etcd, SPEC);
 });
+
+Deno.test("a member slow to come back is not replaced by the repair while its step lasts", () => {
+  // A short grace (10 s): an etcd loading a big data dir is silent for longer than that.
+  const { h, w } = complete(3, { memberGracePeriodMs: 10_000 });
+  const leader = leaderName(h);
+  const first = ["etcd-1", "etcd-2", "etcd-3"].find((n) => n !== leader)!;
+  w.silent.add(first);
+  const seen = [...settle(h, w, h.feed({ type: "rollingRestart", spec: SPEC, requestId: 1 }), 5)];
+  for (let i = 0; i < 12; i++) seen.push(...settle(h, w, h.tick(5_000), 5));
+  assert.equal(ofType(seen, "kill").length, 0, "not killed after 60 s of silence");
+  assert.equal(h.state.rollingRestart?.run?.current?.name, first);
+
+  // etcd is up at last: the executor reports it, and the run goes on to the end.
+  w.silent.delete(first);
+  w.unreachable.delete(first);
+  const order = w.orders[0]!;
+  seen.push(...settle(
+    h,
+    w,
+    h.feed({
+      type: "orderOutcome",
+      orderId: order.order.id,
+      taskId: order.taskId,
+      op: "restart",
+      ok: true,
+      etcd: "running",
+      message: "restart done: etcd is healthy",
+    }),
+    5,
+  ));
+  seen.push(...runUntilDone(h, w));
+  assert.equal(h.state.rollingRestart?.finished, 1, h.state.rollingRestart?.failed?.reason ?? "");
+  assert.equal(ofType(seen, "kill").length + ofType(seen, "launch").length, 0, "in place");
+});
