@@ -88,6 +88,9 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
     assert.equal(after.cluster_reseeds, before.cluster_reseeds, "no reseed");
     assert.equal(after.members_removed, before.members_removed, "no member removed");
     assert.equal(after.members_added, before.members_added, "no member added");
+    assert.equal(after.volumes, 3);
+    assert.equal(after.members_relaunched, 3);
+    assert.equal(after.relaunching, 0);
     const got = await etcdctl(endpoint(back[0]!), "get", "volumes-test-key", "--print-value-only");
     assert.equal(got.trim(), "kept", "the data written before is still there");
 

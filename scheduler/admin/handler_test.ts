@@ -28,6 +28,9 @@ const stats: Stats = {
   rolling_restart_done: 0,
   rolling_restarts: 0,
   rolling_restart_failed: 0,
+  volumes: 0,
+  relaunching: 0,
+  members_relaunched: 0,
 };
 const member: MemberView = {
   name: "etcd-1",

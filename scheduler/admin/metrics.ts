@@ -54,6 +54,10 @@ const HELP: Partial<Record<Metric, string>> = {
   rolling_restart_done: "Members restarted so far by the rolling restart in progress.",
   rolling_restarts: "Rolling restarts finished.",
   rolling_restart_failed: "1 when the last rolling restart stopped on a failing member.",
+  volumes: "Members with a persistent volume.",
+  relaunching: "Members waiting to be relaunched in place on their volume.",
+  members_relaunched:
+    "Relaunches in place of the members that have a volume (not a counter: a replaced member's go with it).",
   healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
   desired_servers: "The configured cluster size.",
   subscriptions: "SUBSCRIBED events: the first subscription and one after each failover.",

@@ -5,6 +5,7 @@
  * @module
  */
 import { offerWaitReason } from "./offer_wait.ts";
+import { awaitingRelaunch } from "./volume_relaunch.ts";
 import { describeReseed } from "./reseed.ts";
 import { describeRestore, restoreFailure } from "./restore.ts";
 import { describeRollingRestart, rollingRestartFailure } from "./rolling_restart.ts";
@@ -47,6 +48,12 @@ export interface Stats {
   rolling_restarts: number;
   /** 1 when the last rolling restart stopped on a failing member (until the next one). */
   rolling_restart_failed: number;
+  /** Members with a persistent volume (their records). */
+  volumes: number;
+  /** Members waiting to be relaunched in place on their volume. */
+  relaunching: number;
+  /** Relaunches in place of the members that have a volume (kept in their records). */
+  members_relaunched: number;
 }
 
 /** One entry of `/members`: the original's fields plus placement and raft details. */
@@ -103,6 +110,9 @@ export function statsOf(s: State): Stats {
     rolling_restart_done: s.rollingRestart?.run?.done.length ?? 0,
     rolling_restarts: s.rollingRestart?.finished ?? 0,
     rolling_restart_failed: s.rollingRestart?.failed !== undefined ? 1 : 0,
+    volumes: (s.volumes ?? []).length,
+    relaunching: awaitingRelaunch(s).length,
+    members_relaunched: (s.volumes ?? []).reduce((n, r) => n + r.incarnation, 0),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   TEST_OPTIONS,
   World,
 } from "./testing/scenario_world.ts";
+import { statsOf } from "./views.ts";
 import { strayReservations, VOLUME_CONTAINER_PATH, withVolume } from "./volumes.ts";
 
 const VOLUMES = { role: "etcd", relaunchTimeoutMs: 600_000 };
@@ -122,11 +123,13 @@ Deno.test("volumes: every member lost is no total loss while their volumes wait"
   const { h, w, launches } = complete();
   for (const l of launches) h.feed(w.end(l.name, "TASK_KILLED"));
   assert.equal(h.state.lost, false);
+  assert.equal(statsOf(h.state).relaunching, 3);
   h.now += 1000;
   const back = h.feed({
     type: "offers",
     offers: launches.map((l, i) => reservedOffer(l, `R${i}`)),
   });
+  assert.equal(statsOf(h.state).members_relaunched, 3);
   assert.deepEqual(
     ofType(back, "launch").map((e) => e.member.name).sort(),
     launches.map((l) => l.name).sort(),
