@@ -46,6 +46,7 @@ import { type Preflight, preflight } from "./preflight.ts";
 import { type SchedulerTls, setupTls } from "./tls/tls_setup.ts";
 import { tlsSchemeAdmin } from "./tls/scheme.ts";
 import { ZkConnectError } from "../lib/zk/errors.ts";
+import { startEventLoopWatchdog } from "../lib/event_loop_watchdog.ts";
 
 /** Injection points of {@linkcode runScheduler}. */
 export interface RunSchedulerOptions {
@@ -363,5 +364,8 @@ async function tlsOf(
 }
 
 if (import.meta.main) {
+  // A stalled event loop (a library spinning in microtasks) would stop every bound of ours:
+  // past a minute the process is killed, loudly, and its supervisor restarts it.
+  startEventLoopWatchdog({ program: PROGRAM, limitMs: 60_000 });
   Deno.exit(await runScheduler(Deno.args, Deno.env.toObject()));
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { Etcd3, type IOptions, type ISnapshotResponse } from "etcd3";
-import { etcd3TlsOptions } from "../etcd/endpoints.ts";
+import { etcd3Options } from "../etcd/endpoints.ts";
 import type { TlsMaterial } from "../tls/files.ts";
 
 /** Options of {@linkcode readSnapshot}. */
@@ -45,7 +45,7 @@ export async function* readSnapshot(
   const client = new Etcd3({
     hosts: [host],
     faultHandling: { global: ONCE },
-    ...(options.tls ? etcd3TlsOptions(host, options.tls) : {}),
+    ...etcd3Options(host, options.tls),
   });
   const deadline = new Date(Date.now() + (options.timeoutMs ?? 3_600_000));
   let stream: AsyncIterable<ISnapshotResponse> & { cancel?: () => void } | undefined;

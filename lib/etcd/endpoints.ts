@@ -57,6 +57,15 @@ const ONCE = {
 } as unknown as Policy;
 
 /**
+ * gRPC channel options of every etcd client we open. Retries are off: a call that cannot
+ * start on a connection that just broke (an etcd restarting on the same port) is otherwise
+ * retried "transparently" by grpc-js with no limit and no delay, in microtasks, so on Deno
+ * the broken session is never destroyed (that waits for `setImmediate`) and the process
+ * spins forever with its event loop starved. Our callers already own every retry.
+ */
+export const GRPC_CHANNEL_OPTIONS = { "grpc.enable_retries": 0 } as const;
+
+/**
  * Node's TLS (Deno's too) refuses an IP address as the server name, so a member reached by
  * IP is verified under the name `localhost`, which every member certificate carries; the
  * chain to the cluster's CA is verified as ever.
@@ -64,12 +73,18 @@ const ONCE = {
 const IP_NAME_OVERRIDE = { "grpc.ssl_target_name_override": "localhost" };
 
 /**
- * The `npm:etcd3` options presenting `tls` to the member at `endpoint` (`host:port`): its
- * CA, certificate and key, and for an IP endpoint the name `localhost` to verify (see above).
+ * The `npm:etcd3` connection options for the member at `endpoint` (`host:port`): our
+ * {@linkcode GRPC_CHANNEL_OPTIONS}, and with `tls` its CA, certificate and key, and for an IP
+ * endpoint the name `localhost` to verify (see above).
  */
+export function etcd3Options(endpoint: string, tls?: TlsMaterial): Partial<IOptions> {
+  return tls ? etcd3TlsOptions(endpoint, tls) : { grpcOptions: { ...GRPC_CHANNEL_OPTIONS } };
+}
+
+/** {@linkcode etcd3Options} with TLS: what a client presenting `tls` to `endpoint` needs. */
 export function etcd3TlsOptions(endpoint: string, tls: TlsMaterial): Partial<IOptions> {
   return {
-    ...(isIpLiteral(endpoint) ? { grpcOptions: IP_NAME_OVERRIDE } : {}),
+    grpcOptions: { ...GRPC_CHANNEL_OPTIONS, ...(isIpLiteral(endpoint) ? IP_NAME_OVERRIDE : {}) },
     credentials: {
       rootCertificate: Buffer.from(tls.caPem),
       privateKey: Buffer.from(tls.keyPem),
@@ -231,7 +246,7 @@ export class EtcdEndpoints {
         hosts: [endpoint],
         dialTimeout: this.#timeoutMs,
         faultHandling: { global: ONCE, host: () => ONCE },
-        ...(tls ? etcd3TlsOptions(endpoint, tls) : {}),
+        ...etcd3Options(endpoint, tls),
       });
       this.#clients.set(endpoint, client);
     }

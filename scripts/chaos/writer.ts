@@ -6,6 +6,7 @@
  * @module
  */
 import { Etcd3 } from "etcd3";
+import { GRPC_CHANNEL_OPTIONS } from "../../lib/etcd/endpoints.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { AckedWrite } from "./verdict.ts";
 
@@ -61,7 +62,7 @@ export function startWriter(options: WriterOptions): Writer {
     if (client && next === hosts) return;
     client?.close();
     hosts = next;
-    client = new Etcd3({ hosts: eps, dialTimeout: 2000 });
+    client = new Etcd3({ hosts: eps, dialTimeout: 2000, grpcOptions: { ...GRPC_CHANNEL_OPTIONS } });
   };
 
   const loop = (async () => {
@@ -120,7 +121,11 @@ export function startWriter(options: WriterOptions): Writer {
 
 /** Every `chaos/` key present now (a linearizable read through `endpoints`). */
 export async function presentKeys(endpoints: string[]): Promise<Set<string>> {
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: 3000 });
+  const client = new Etcd3({
+    hosts: endpoints,
+    dialTimeout: 3000,
+    grpcOptions: { ...GRPC_CHANNEL_OPTIONS },
+  });
   try {
     return new Set(await client.getAll().prefix(CHAOS_PREFIX).keys());
   } finally {

@@ -5,6 +5,7 @@
  * @module
  */
 import { Etcd3 } from "etcd3";
+import { GRPC_CHANNEL_OPTIONS } from "../../lib/etcd/endpoints.ts";
 import type { MemberView } from "../../scheduler/core/views.ts";
 
 /** Client URLs of `members`. */
@@ -14,7 +15,11 @@ export function endpointsOf(members: readonly MemberView[]): string[] {
 
 /** Writes `key` through the cluster. */
 export async function writeKey(endpoints: string[], key: string, value: string): Promise<void> {
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: 3000 });
+  const client = new Etcd3({
+    hosts: endpoints,
+    dialTimeout: 3000,
+    grpcOptions: { ...GRPC_CHANNEL_OPTIONS },
+  });
   try {
     await client.put(key).value(value);
   } finally {
@@ -24,7 +29,11 @@ export async function writeKey(endpoints: string[], key: string, value: string):
 
 /** Reads `key` (a quorum read) through the cluster. */
 export async function readKey(endpoints: string[], key: string): Promise<string | null> {
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: 3000 });
+  const client = new Etcd3({
+    hosts: endpoints,
+    dialTimeout: 3000,
+    grpcOptions: { ...GRPC_CHANNEL_OPTIONS },
+  });
   try {
     return await client.get(key).string();
   } finally {

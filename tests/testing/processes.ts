@@ -30,6 +30,10 @@ export async function appendToLog(
   }
 }
 
+function inspectFlag(): string[] {
+  return Deno.env.get("ETCD_MESOS_INSPECT") === "1" ? ["--inspect=127.0.0.1:0"] : [];
+}
+
 /** `deno run -A <entry> <args>` of this repository, stderr appended to `logFile`. */
 export class ProgramProcess {
   readonly logFile: string;
@@ -41,7 +45,9 @@ export class ProgramProcess {
   constructor(entry: string, args: readonly string[], logFile: string) {
     this.logFile = logFile;
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}${entry}`, ...args],
+      // ETCD_MESOS_INSPECT=1: each program listens for a debugger (its URL is in the log), to
+      // pause a process that hangs and read its stack.
+      args: ["run", "-A", ...inspectFlag(), `${ROOT}${entry}`, ...args],
       stdin: "null",
       stdout: "null",
       stderr: "piped",
