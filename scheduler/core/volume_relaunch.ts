@@ -80,7 +80,8 @@ function save(ctx: Ctx, r: VolumeRecord): void {
 
 /** Forgets `r`: its member is replaced elsewhere and its reservation cleaned up when offered. */
 function drop(ctx: Ctx, r: VolumeRecord, why: string): void {
-  ctx.s.volumes = (ctx.s.volumes ?? []).filter((x) => x !== r);
+  const { s } = ctx;
+  s.volumes = (s.volumes ?? []).filter((x) => x !== r);
   ctx.fx.push({ type: "forgetVolume", member: r.member });
   log(ctx, "warn", "replacing a member instead of relaunching it on its volume", {
     member: r.member,
@@ -88,6 +89,15 @@ function drop(ctx: Ctx, r: VolumeRecord, why: string): void {
     volume: r.persistenceId,
     why,
   });
+  // The last way back is gone: with no member left this is a total loss after all.
+  if (
+    s.clusterFormed && liveMembers(s).length === 0 && awaitingRelaunch(s).length === 0 && !s.lost
+  ) {
+    s.lost = true;
+    log(ctx, "error", "TOTAL CLUSTER LOSS: every member is gone; locked until a reseed", {
+      lastMember: r.member,
+    });
+  }
 }
 
 /**
@@ -224,6 +234,7 @@ function relaunchOn(ctx: Ctx, offer: Offer, r: VolumeRecord): boolean {
   });
   launch.config = { ...launch.config, volume: VOLUME_CONTAINER_PATH };
   r.incarnation++;
+  r.relaunchedAt = now;
   launch.taskId = formatTaskId({
     name: r.member,
     host: launch.hostname,
@@ -271,6 +282,12 @@ export function relaunchFromOffers(ctx: Ctx, offers: readonly Offer[]): Set<stri
   if (phaseOf(s) !== "mutable" || restoreBlocks(s) !== undefined) return used;
   for (const r of awaitingRelaunch(s)) {
     if (r.relaunchBy === undefined) continue;
+    // Its old etcd still answers (orphaned by a dead executor): it holds the data dir and the
+    // ports, so a relaunch could not start; wait (the deadline still runs).
+    if ((s.strays ?? []).some((x) => x.name === r.member)) continue;
+    if (r.relaunchedAt !== undefined && ctx.now - r.relaunchedAt < 2 * s.options.healthIntervalMs) {
+      continue;
+    }
     const offer = offers.find((x) => x.agent_id.value === r.agentId && !used.has(x.id.value));
     if (offer !== undefined && relaunchOn(ctx, offer, r)) used.add(offer.id.value);
   }

@@ -47,6 +47,8 @@ export interface VolumeRecord {
   incarnation: number;
   /** Set while its task is not running: past this the member is replaced elsewhere. */
   relaunchBy?: number;
+  /** When it was last relaunched (relaunches are spaced so a probe can look in between). */
+  relaunchedAt?: number;
   /** Why its volume cannot come back (agent removed, task gone): replace at once. */
   givenUp?: string;
 }

@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { isTerminal, type TaskState } from "../../../lib/mesos/types.ts";
+import { isTerminal, type Resource, type TaskState } from "../../../lib/mesos/types.ts";
+import type { VolumeRecord } from "../volumes.ts";
 import type { Effect, MemberLaunch } from "../effects.ts";
 import type { EtcdMemberView, Input, ProbeMemberResult } from "../inputs.ts";
 import { type CoreOptions, initialState, type State } from "../state.ts";
@@ -94,6 +95,10 @@ export class Sim {
   readonly filters = new Map<string, number>();
   /** Every log line the core emitted, for failure reports. */
   readonly log: string[] = [];
+  /** Agent id → resources reserved there (with a volume) by a first launch on volumes. */
+  readonly reserved = new Map<string, Resource[]>();
+  /** Volume records as ZooKeeper keeps them (a restarted scheduler loads them). */
+  readonly volumeRecords = new Map<string, VolumeRecord>();
   #queue: Pending[] = [];
   #nextId = 1;
   #suppressed = false;
@@ -124,6 +129,9 @@ export class Sim {
     this.#callOut = undefined;
     this.#suppressed = false;
     this.filters.clear(); // a failed-over framework starts without filters
+    if (this.#opts.core.volumes !== undefined) {
+      this.feed({ type: "volumesKnown", records: [...this.volumeRecords.values()] });
+    }
     this.feed({ type: "subscribed", frameworkId: "fw-sim" });
   }
 
@@ -232,7 +240,23 @@ export class Sim {
         }
         return;
       case "launch":
+        if (e.member.volume !== undefined && !this.partitioned.has(e.member.agentId)) {
+          const { executorResources, taskResources } = e.member;
+          this.reserved.set(
+            e.member.agentId,
+            structuredClone([...executorResources, ...taskResources]),
+          );
+        }
         return this.#launch(e.member);
+      case "persistVolume":
+        this.volumeRecords.set(e.record.member, structuredClone(e.record));
+        return;
+      case "forgetVolume":
+        this.volumeRecords.delete(e.member);
+        return;
+      case "cleanupVolumes":
+        this.reserved.delete(e.agentId);
+        return;
       case "kill": {
         const t = this.tasks.get(e.taskId);
         if (t === undefined || isTerminal(t.state)) return;
@@ -365,9 +389,6 @@ export class Sim {
       case "persistClusterSize":
       case "persistRollingRestart":
       case "etcdMoveLeader":
-      case "persistVolume":
-      case "forgetVolume":
-      case "cleanupVolumes":
         return;
       default: {
         const never: never = e;
@@ -417,6 +438,14 @@ export class Sim {
         activeSince: this.now,
       });
       this.#status(launch.taskId, "TASK_RUNNING", 1_000);
+      return;
+    }
+    const holder = this.etcds.find((p) => p.alive && p.peerUrl === peerUrl);
+    if (launch.config.volume !== undefined && holder !== undefined) {
+      // A relaunch on a volume whose old etcd still runs (an orphan): that one holds the data
+      // dir's lock and the ports, so the new etcd cannot start and the executor gives up.
+      this.tasks.get(launch.taskId)!.executorAlive = false;
+      this.#status(launch.taskId, "TASK_FAILED", 1_000);
       return;
     }
     const epoch = this.epochs.findLastIndex((ep) => ep.members.some((m) => m.peerUrl === peerUrl));
@@ -601,6 +630,7 @@ export class Sim {
         agent_id: { value: agent },
         hostname: `h${a}`,
         resources: [
+          ...structuredClone(this.reserved.get(agent) ?? []),
           { name: "cpus", type: "SCALAR" as const, scalar: { value: 4 }, role: "*" },
           { name: "mem", type: "SCALAR" as const, scalar: { value: 4096 }, role: "*" },
           { name: "disk", type: "SCALAR" as const, scalar: { value: 10000 }, role: "*" },
