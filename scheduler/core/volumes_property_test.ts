@@ -80,5 +80,4 @@ Deno.test("core liveness with persistent volumes: 120 seeded fault interleavings
   }
   assert.ok(settled >= 100, `only ${settled}/120 settled:\n${blockers.join("\n")}`);
   assert.ok(relaunched > 0, "some members came back from their volumes");
-  console.log(`volumes property: ${settled}/120 settled, ${relaunched} relaunches in place`);
 });
