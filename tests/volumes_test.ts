@@ -158,3 +158,38 @@ Deno.test("persistent volumes: executors killed while the scheduler is down → 
     );
     assert.equal(got.trim(), "kept");
   }));
+
+Deno.test("persistent volumes: a member's agent removed by the master → replaced at once on the spare agent, not waited for", () =>
+  withWorld({
+    name: "volumes-agent-gone",
+    agents: 4,
+    // The master notices the silent agent after 3 s and removes it 5 s later.
+    masterOptions: { agentPingTimeoutMs: 3000, agentReregisterTimeoutMs: 5000 },
+    // Far longer than the test: only the agent's removal may end the wait.
+    schedulerFlags: ["--role=etcd", "--member-relaunch-timeout=10m"],
+  }, async (world) => {
+    const members = await world.admin.waitHealthy(3, 90_000);
+    world.mark("3 members healthy");
+    await etcdctl(endpoint(members[0]!), "put", "volumes-agent-key", "kept");
+    const lost = members.find((m) => !m.leader)!;
+    await world.agentOf(lost).stop();
+    world.mark(`stopped agent ${lost.agentId} of ${lost.name}`);
+    const healed = await until(async () => {
+      const now = await world.admin.members().catch(() => []);
+      const ok = now.length === 3 && !now.some((m) => m.name === lost.name) &&
+        now.every((m) => m.healthy && !m.learner) && await world.admin.healthy();
+      return ok ? now : undefined;
+    }, { timeoutMs: 120_000, what: `${lost.name} replaced on the spare agent` });
+    world.mark(`${lost.name} replaced`);
+    assert.ok(!healed.some((m) => m.agentId === lost.agentId), "nothing on the removed agent");
+    const stats = await world.admin.stats();
+    assert.equal(stats.volumes, 3, "the new member has a volume, the lost one's record is gone");
+    assert.equal(stats.cluster_reseeds, 0);
+    const got = await etcdctl(
+      endpoint(healed[0]!),
+      "get",
+      "volumes-agent-key",
+      "--print-value-only",
+    );
+    assert.equal(got.trim(), "kept");
+  }));
