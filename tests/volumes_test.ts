@@ -83,6 +83,8 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
       const old = members.find((o) => o.name === m.name)!;
       assert.equal(m.agentId, old.agentId, `${m.name} on the same agent`);
       assert.match(m.taskId, / r1$/, `${m.name} has a new task id`);
+      const pids = await executorProcessPids(world.work, executorIdOf(m));
+      assert.equal(pids.length, 1, `${m.name} runs under its own executor id`);
     }
     const after = await world.admin.stats();
     assert.equal(after.cluster_reseeds, before.cluster_reseeds, "no reseed");

@@ -37,8 +37,14 @@ const MASTER_OPTIONS = { heartbeatSeconds: 2, agentReregisterTimeoutMs: 10_000 }
  */
 const FROZEN_AGENT_OPTIONS = { ...MASTER_OPTIONS, agentPingTimeoutMs: 5_000 };
 
-/** The executor id the scheduler gives a member's task. */
-export const executorIdOf = (m: MemberView): string => `etcd-executor-${m.name}-${m.rpcPort}`;
+/**
+ * The executor id the scheduler gives a member's task (a relaunch in place on a persistent
+ * volume, task id ending in ` r<n>`, has `-r<n>` too).
+ */
+export const executorIdOf = (m: MemberView): string => {
+  const relaunch = / (r[0-9]+)$/.exec(m.taskId)?.[1];
+  return `etcd-executor-${m.name}-${m.rpcPort}${relaunch === undefined ? "" : `-${relaunch}`}`;
+};
 
 /** Options of {@linkcode startChaosEnvironment}. */
 export interface ChaosEnvironmentOptions {

@@ -12,8 +12,14 @@ import { until } from "../../lib/until.ts";
 import type { AdminClient } from "./admin.ts";
 import { pidsMentioning } from "./processes.ts";
 
-/** The executor id the scheduler gives a member's task. */
-export const executorIdOf = (m: MemberView): string => `etcd-executor-${m.name}-${m.rpcPort}`;
+/**
+ * The executor id the scheduler gives a member's task (a relaunch in place on a persistent
+ * volume, task id ending in ` r<n>`, has `-r<n>` too).
+ */
+export const executorIdOf = (m: MemberView): string => {
+  const relaunch = / (r[0-9]+)$/.exec(m.taskId)?.[1];
+  return `etcd-executor-${m.name}-${m.rpcPort}${relaunch === undefined ? "" : `-${relaunch}`}`;
+};
 
 /**
  * SIGKILLs the executor process of member `m` (only that process: not its process group,
