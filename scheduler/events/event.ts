@@ -42,6 +42,9 @@ export const EVENT_KINDS = {
   defrag: "A member's backend was defragmented (for NOSPACE, or fragmentation over threshold).",
   disarm: "An etcd alarm was disarmed once compaction and defragmentation freed space.",
   "maintenance.failed": "A maintenance call (compact, defrag, disarm) failed; it is tried again.",
+  "volume.relaunch": "A member was relaunched in place on its persistent volume (same member id).",
+  "volume.given-up": "A member's volume was given up (timeout, agent gone, operator): replaced.",
+  "volume.cleanup": "Reservations and volumes nobody expects were destroyed and unreserved.",
 } as const;
 
 /** The kind of an {@linkcode AuditEvent}: a key of {@linkcode EVENT_KINDS}. */

@@ -14,6 +14,7 @@ import type { BackupRef } from "../core/restore_run.ts";
 import { liveMembers, type State } from "../core/state.ts";
 import type { EventDraft } from "./event.ts";
 import { rollingRestartEvents } from "./rolling_restart_events.ts";
+import { isRelaunchInPlace, volumeEvents } from "./volume_events.ts";
 
 type LogEffect = Extract<Effect, { type: "log" }>;
 
@@ -64,7 +65,8 @@ function effectEvents(step: ObservedStep): EventDraft[] {
   for (const e of effects) {
     switch (e.type) {
       case "launch":
-        out.push(launchEvent(before, e));
+        // A relaunch in place is a volume event (the same member comes back).
+        if (!isRelaunchInPlace(e.member.taskId)) out.push(launchEvent(before, e));
         break;
       case "kill":
         out.push({
@@ -262,6 +264,7 @@ export function eventsOfStep(step: ObservedStep): EventDraft[] {
     ...restoreEvents(step),
     ...rollingRestartEvents(step),
     ...effectEvents(step),
+    ...volumeEvents(step),
     ...stateEvents(step),
   ];
 }
