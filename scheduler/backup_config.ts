@@ -33,6 +33,10 @@ export interface BackupConfig {
   autoRestore?: boolean;
   /** `--restore-from`: seed a brand-new framework's first cluster from this store. */
   restoreFrom?: { store: string; id?: string };
+  /** `--backup-encryption-key-file`: encrypt new backups with this key (and decrypt). */
+  encryptionKeyFile?: string;
+  /** `--backup-decryption-key-files`: older keys, to decrypt backups taken before a rotation. */
+  decryptionKeyFiles?: string[];
 }
 
 /** The defaults (before flags). */
@@ -104,6 +108,32 @@ export function backupFlagSpecs<C extends { backup: BackupConfig }>(): FlagSpec<
       },
     },
     {
+      name: "backup-encryption-key-file",
+      def: "",
+      env: ["BACKUP_ENCRYPTION_KEY_FILE"],
+      help:
+        "encrypt backups client-side (AES-256-GCM) with the key in this file: 64 hex characters (openssl rand -hex 32) or 32 raw bytes",
+      apply: (c, v, f) => {
+        if (!v.startsWith("/")) throw badValue(f, v, "an absolute path");
+        c.backup.encryptionKeyFile = v;
+      },
+    },
+    {
+      name: "backup-decryption-key-files",
+      def: "",
+      env: ["BACKUP_DECRYPTION_KEY_FILES"],
+      help:
+        "PATH[,PATH]: older keys (same format), to restore backups encrypted before a key rotation",
+      apply: (c, v, f) => {
+        const paths = v.split(",").filter((p) => p !== "");
+        const bad = paths.find((p) => !p.startsWith("/"));
+        if (bad !== undefined || paths.length === 0) {
+          throw badValue(f, v, "absolute paths separated by commas");
+        }
+        c.backup.decryptionKeyFiles = paths;
+      },
+    },
+    {
       name: "auto-restore",
       def: "true with --backup-store",
       env: ["AUTO_RESTORE"],
@@ -146,4 +176,11 @@ export function settleBackupConfig(b: BackupConfig): void {
     );
   }
   b.autoRestore ??= b.store !== undefined;
+  if (b.encryptionKeyFile !== undefined && b.store === undefined) {
+    throw new ConfigError(
+      "--backup-encryption-key-file",
+      b.encryptionKeyFile,
+      "--backup-encryption-key-file needs --backup-store (the backups it encrypts)",
+    );
+  }
 }

@@ -69,3 +69,26 @@ Deno.test("backup flags: bad values are named", () => {
     /--auto-restore needs --backup-store/,
   );
 });
+
+Deno.test("backup flags: encryption key files are absolute paths; the key needs a store", () => {
+  const c = parseConfig([
+    ...BASE,
+    "--backup-store=file:///b",
+    "--backup-encryption-key-file=/etc/k",
+    "--backup-decryption-key-files=/etc/old1,/etc/old2",
+  ], {});
+  assert.equal(c.backup.encryptionKeyFile, "/etc/k");
+  assert.deepEqual(c.backup.decryptionKeyFiles, ["/etc/old1", "/etc/old2"]);
+  assert.throws(
+    () => parseConfig([...BASE, "--backup-store=file:///b", "--backup-encryption-key-file=k"], {}),
+    /--backup-encryption-key-file.*"k".*absolute path/,
+  );
+  assert.throws(
+    () => parseConfig([...BASE, "--backup-decryption-key-files=/a,b"], {}),
+    /--backup-decryption-key-files.*"\/a,b"/,
+  );
+  assert.throws(
+    () => parseConfig([...BASE, "--backup-encryption-key-file=/etc/k"], {}),
+    /--backup-encryption-key-file needs --backup-store/,
+  );
+});

@@ -11,6 +11,13 @@ import type { TlsMaterial } from "../lib/tls/files.ts";
 import { openBackupStore } from "../lib/backup/open_store.ts";
 import { isBackupId } from "../lib/backup/record.ts";
 import { BackupNotFoundError, type BackupStore } from "../lib/backup/store.ts";
+import {
+  type BackupKeys,
+  checkDownloadToken,
+  downloadToken,
+  keyProblem,
+} from "../lib/backup/key_files.ts";
+import { plainObject } from "../lib/backup/plain_object.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AdminBackups } from "./admin/backup_routes.ts";
 import type { BackupMetrics } from "./admin/backup_metrics.ts";
@@ -71,6 +78,8 @@ export function createBackups(
     artifactUrl(name: string): string;
     /** The scheduler's TLS identity towards etcd under `--tls`. */
     tls?: () => TlsMaterial;
+    /** The backup keys (preflight.ts). */
+    keys?: BackupKeys;
   },
 ): Backups | undefined {
   const b = c.backup;
@@ -85,6 +94,7 @@ export function createBackups(
   let shell: BackupShell | undefined;
   let latest: BackupRef | undefined;
   const autoRestore = b.autoRestore === true;
+  const keys = deps.keys;
   const service = new BackupService({
     store: primary,
     scratchDir: b.scratchDir ?? `${Deno.env.get("TMPDIR") ?? "/tmp"}/etcd-mesos-backup`,
@@ -94,7 +104,12 @@ export function createBackups(
     intervalMs: b.store === undefined ? 0 : b.intervalMs,
     keep: b.keep,
     source: () => snapshotSource(shell?.members() ?? []),
-    snapshotUrl: (id) => deps.artifactUrl(`backups/${id}.db`),
+    // An encrypted backup is served decrypted, to the holder of its token only.
+    snapshotUrl: (id, record) =>
+      deps.artifactUrl(`backups/${id}.db`) +
+      (record.encrypted && keys ? `?t=${downloadToken(keys, id)}` : ""),
+    ...(keys?.current ? { encryption: keys.current } : {}),
+    restorable: (record) => keyProblem(record, keys) === undefined,
     onLatest: (ref) => {
       latest = ref;
       shell?.push({ type: "backups", latest: ref, autoRestore });
@@ -102,25 +117,40 @@ export function createBackups(
     logger: deps.log,
   });
 
-  const route = async (path: string): Promise<Response | undefined> => {
+  const route = async (path: string, req: Request): Promise<Response | undefined> => {
     const id = ROUTE.exec(path)?.[1];
     if (id === undefined || !isBackupId(id)) return undefined;
     for (const store of stores) {
+      let plain;
       try {
-        const obj = await store.open(id);
-        log.info("serving a backup's snapshot", { backup: id, store: store.url, bytes: obj.size });
-        return new Response(obj.body, {
-          headers: {
-            "content-type": "application/octet-stream",
-            ...(Number.isFinite(obj.size) ? { "content-length": String(obj.size) } : {}),
-          },
-        });
+        plain = await plainObject(await store.open(id), keys);
       } catch (e) {
-        if (!(e instanceof BackupNotFoundError)) {
-          log.warn("cannot read a backup's snapshot", { backup: id, store: store.url, error: e });
-          return new Response(`cannot read backup ${id}\n`, { status: 502 });
-        }
+        if (e instanceof BackupNotFoundError) continue;
+        log.warn("cannot read a backup's snapshot", { backup: id, store: store.url, error: e });
+        return new Response(`cannot read backup ${id}: ${(e as Error).message}\n`, {
+          status: 502,
+        });
       }
+      const token = new URL(req.url).searchParams.get("t");
+      if (plain.encrypted && !checkDownloadToken(keys!, id, token)) {
+        await plain.body.cancel();
+        log.warn("refused a download of an encrypted backup without its token", { backup: id });
+        return new Response(`backup ${id} is encrypted: its URL's token is needed\n`, {
+          status: 403,
+        });
+      }
+      log.info("serving a backup's snapshot", {
+        backup: id,
+        store: store.url,
+        encrypted: plain.encrypted,
+        ...(plain.size === undefined ? {} : { bytes: plain.size }),
+      });
+      return new Response(plain.body, {
+        headers: {
+          "content-type": "application/octet-stream",
+          ...(plain.size === undefined ? {} : { "content-length": String(plain.size) }),
+        },
+      });
     }
     return undefined;
   };
@@ -131,6 +161,8 @@ export function createBackups(
     restore: async (id, force) => {
       const record = isBackupId(id) ? await service.find(id) : undefined;
       if (record === undefined) return undefined;
+      const problem = keyProblem(record, keys);
+      if (problem !== undefined) return { accepted: false, message: `cannot restore: ${problem}` };
       if (shell === undefined) {
         return { accepted: false, message: "the scheduler is not running yet" };
       }
@@ -158,7 +190,7 @@ export function createBackups(
         if (!newFramework) {
           log.info("--restore-from ignored: the framework exists already (it has an id)");
         } else {
-          const ref = await seedOf(from, b.restoreFrom.id, service);
+          const ref = await seedOf(from, b.restoreFrom.id, service, keys);
           log.warn("--restore-from: seeding the new cluster from a backup", {
             store: from.url,
             backup: ref.id,
@@ -184,9 +216,11 @@ async function seedOf(
   store: BackupStore,
   id: string | undefined,
   service: BackupService,
+  keys: BackupKeys | undefined,
 ): Promise<BackupRef> {
   const all = await store.list();
-  const record = id === undefined ? all.find((r) => r.verified) : all.find((r) => r.id === id);
+  const usable = all.filter((r) => keyProblem(r, keys) === undefined);
+  const record = id === undefined ? usable.find((r) => r.verified) : all.find((r) => r.id === id);
   if (record === undefined) {
     throw new Error(
       `--restore-from ${store.url}${id ? `#${id}` : ""}: ${
@@ -194,5 +228,7 @@ async function seedOf(
       } in the store (${all.length} backups)`,
     );
   }
+  const problem = keyProblem(record, keys);
+  if (problem !== undefined) throw new Error(`--restore-from ${store.url}: ${problem}`);
   return service.refOf(record);
 }

@@ -12,6 +12,7 @@ import { takeBackup } from "../lib/backup/backup_job.ts";
 import type { BackupRecord } from "../lib/backup/record.ts";
 import { backupsToDelete } from "../lib/backup/retention.ts";
 import type { BackupStore } from "../lib/backup/store.ts";
+import type { BackupKey } from "../lib/backup/encryption.ts";
 import type { TlsMaterial } from "../lib/tls/files.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
@@ -35,7 +36,11 @@ export interface BackupServiceOptions {
   /** The client URL of a healthy member to snapshot, or undefined when there is none. */
   source(): string | undefined;
   /** Where executors download backup `id` (the artifact server). */
-  snapshotUrl(id: string): string;
+  snapshotUrl(id: string, record: BackupRecord): string;
+  /** Encrypt new backups with this key (`--backup-encryption-key-file`). */
+  encryption?: BackupKey;
+  /** False for a backup this scheduler cannot restore (encrypted with a key it lacks). */
+  restorable?(record: BackupRecord): boolean;
   /** Told the newest verified backup whenever the listing is read. */
   onLatest?(ref: BackupRef | undefined): void;
   clock?: Clock;
@@ -142,6 +147,7 @@ export class BackupService {
         etcd: this.#o.etcd,
         etcdctl: this.#o.etcdctl,
         ...(this.#o.tls ? { tls: this.#o.tls } : {}),
+        ...(this.#o.encryption ? { encryption: this.#o.encryption } : {}),
         now: () => this.#clock.now(),
       });
     } catch (error) {
@@ -180,10 +186,13 @@ export class BackupService {
     if (all.length > this.#o.keep) await this.list();
   }
 
-  /** Every committed backup, newest first (and tells the core the newest verified one). */
+  /**
+   * Every committed backup, newest first (and tells the core the newest verified one it can
+   * restore).
+   */
   async list(): Promise<BackupRecord[]> {
     const all = await this.#o.store.list();
-    const latest = all.find((r) => r.verified);
+    const latest = all.find((r) => r.verified && (this.#o.restorable?.(r) ?? true));
     this.#o.onLatest?.(latest === undefined ? undefined : this.refOf(latest));
     return all;
   }
@@ -197,7 +206,7 @@ export class BackupService {
   refOf(record: BackupRecord): BackupRef {
     return {
       id: record.id,
-      url: this.#o.snapshotUrl(record.id),
+      url: this.#o.snapshotUrl(record.id, record),
       sha256: record.sha256,
       revision: record.revision,
       verified: record.verified,

@@ -6,12 +6,15 @@
  */
 import { type ArtifactPlan, artifactPlan } from "./artifact_plan.ts";
 import type { Config } from "./config.ts";
+import { type BackupKeys, loadBackupKeys } from "../lib/backup/key_files.ts";
 
 /** Files read before anything starts (secrets, tokens, artifacts). */
 export interface Preflight {
   secret?: string;
   adminToken?: string;
   plan: ArtifactPlan;
+  /** `--backup-encryption-key-file`, `--backup-decryption-key-files`. */
+  backupKeys?: BackupKeys;
 }
 
 async function readSecretFile(flag: string, path: string): Promise<string> {
@@ -48,5 +51,9 @@ export async function preflight(c: Config): Promise<Preflight> {
       throw new TypeError(`Cannot serve ${flag} ${JSON.stringify(f.path)}: no such file (${hint})`);
     }
   }
-  return { secret, adminToken, plan };
+  const backupKeys = await loadBackupKeys(
+    c.backup.encryptionKeyFile,
+    c.backup.decryptionKeyFiles,
+  );
+  return { secret, adminToken, plan, ...(backupKeys ? { backupKeys } : {}) };
 }

@@ -36,3 +36,26 @@ Deno.test("preflight(): an empty admin token file is refused; a good one is read
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("preflight(): backup key files are read before anything starts; a bad one names the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/key`, "ab".repeat(32) + "\n");
+    await Deno.writeTextFile(`${dir}/short`, "ab".repeat(20));
+    const flags = (file: string) => [
+      ...base,
+      `--backup-store=file://${dir}/store`,
+      `--backup-encryption-key-file=${dir}/${file}`,
+    ];
+    const pre = await preflight(parseConfig(flags("key"), {}));
+    assert.equal(pre.backupKeys?.current?.id.length, 16);
+    await assert.rejects(
+      () => preflight(parseConfig(flags("short"), {})),
+      /--backup-encryption-key-file: Cannot use backup key file .*\/short: it holds 40 hex characters/,
+    );
+    await assert.rejects(() => preflight(parseConfig(flags("none"), {})), /Cannot read/);
+    assert.equal((await preflight(parseConfig(base, {}))).backupKeys, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -18,7 +18,8 @@ import { readSnapshot } from "./etcd_snapshot.ts";
 import type { TlsMaterial } from "../tls/files.ts";
 import { backupId, type BackupRecord } from "./record.ts";
 import { SnapshotDigest } from "./snapshot_digest.ts";
-import type { BackupStore } from "./store.ts";
+import { type BackupKey, Decryptor, Encryptor } from "./encryption.ts";
+import type { BackupStore, BackupUpload } from "./store.ts";
 
 /** What {@linkcode takeBackup} needs. */
 export interface BackupJobOptions {
@@ -37,6 +38,11 @@ export interface BackupJobOptions {
   chunks?: AsyncIterable<Uint8Array>;
   /** Default `Date.now`. */
   now?: () => number;
+  /**
+   * Encrypt the stored object with this key (lib/backup/encryption.ts). The scratch copy the
+   * checks and the drill use is then the decryption of exactly the bytes stored.
+   */
+  encryption?: BackupKey;
   /** Skip the drill (record `verified: false`, `drill_ms: null`). */
   noDrill?: boolean;
   signal?: AbortSignal;
@@ -54,16 +60,18 @@ export async function takeBackup(options: BackupJobOptions): Promise<BackupRecor
   try {
     const file = await Deno.open(scratch, { write: true, create: true, truncate: true });
     const digest = new SnapshotDigest();
+    let stored = 0;
     try {
       const chunks = options.chunks ??
         readSnapshot(options.endpoint, {
           signal: options.signal,
           ...(options.tls ? { tls: options.tls() } : {}),
         });
-      for await (const chunk of chunks) {
-        digest.update(chunk);
-        await Promise.all([upload.write(chunk), writeAll(file, chunk)]);
-      }
+      const sink = options.encryption === undefined
+        ? plainSink(upload, file, digest)
+        : encryptingSink(options.encryption, upload, file, digest);
+      for await (const chunk of chunks) await sink.write(chunk);
+      stored = await sink.finish();
     } finally {
       file.close();
     }
@@ -87,6 +95,9 @@ export async function takeBackup(options: BackupJobOptions): Promise<BackupRecor
       verified: drill?.ok === true,
       drill_ms: drill?.ms ?? null,
       ...(drill?.error !== undefined ? { drill_error: drill.error } : {}),
+      ...(options.encryption === undefined
+        ? {}
+        : { encrypted: true, key_id: options.encryption.id, stored_size: stored }),
       duration_ms: took,
       source: options.endpoint,
     };
@@ -102,4 +113,59 @@ export async function takeBackup(options: BackupJobOptions): Promise<BackupRecor
 async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
   let at = 0;
   while (at < chunk.length) at += await file.write(chunk.subarray(at));
+}
+
+/** Where the snapshot's chunks go: the store and the scratch copy. */
+interface Sink {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Ends the stream; returns the bytes stored. */
+  finish(): Promise<number>;
+}
+
+function plainSink(upload: BackupUpload, file: Deno.FsFile, digest: SnapshotDigest): Sink {
+  let stored = 0;
+  return {
+    write: async (chunk) => {
+      digest.update(chunk);
+      stored += chunk.length;
+      await Promise.all([upload.write(chunk), writeAll(file, chunk)]);
+    },
+    finish: () => Promise.resolve(stored),
+  };
+}
+
+/**
+ * Encrypts to the store and decrypts what was stored into the scratch copy: the trailer
+ * check, `snapshot status` and the drill then prove that the stored bytes decrypt to a
+ * sound snapshot. Each holds at most one chunk.
+ */
+function encryptingSink(
+  key: BackupKey,
+  upload: BackupUpload,
+  file: Deno.FsFile,
+  digest: SnapshotDigest,
+): Sink {
+  const enc = new Encryptor(key);
+  const dec = new Decryptor(key);
+  let stored = 0;
+  const pass = async (cipher: Uint8Array, last: boolean) => {
+    stored += cipher.length;
+    const plain = await dec.push(cipher);
+    const tail = last ? await dec.finish() : new Uint8Array(0);
+    for (const p of [plain, tail]) digest.update(p);
+    await Promise.all([
+      upload.write(cipher),
+      writeAll(file, plain).then(() => writeAll(file, tail)),
+    ]);
+  };
+  return {
+    write: async (chunk) => {
+      const cipher = await enc.push(chunk);
+      if (cipher.length > 0) await pass(cipher, false);
+    },
+    finish: async () => {
+      await pass(await enc.finish(), true);
+      return stored;
+    },
+  };
 }

@@ -67,7 +67,10 @@ export async function importBackupKey(raw: Uint8Array): Promise<BackupKey> {
     throw new RangeError(`Cannot use a backup key of ${raw.length} bytes: expected 32`);
   }
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw as Bytes));
-  const hkdf = await crypto.subtle.importKey("raw", raw as Bytes, "HKDF", false, ["deriveKey"]);
+  const hkdf = await crypto.subtle.importKey("raw", raw as Bytes, "HKDF", false, [
+    "deriveKey",
+    "deriveBits",
+  ]);
   return { id: hex(digest.subarray(0, 8)), hkdf };
 }
 
@@ -89,6 +92,25 @@ export function parseKeyFile(file: string, content: Uint8Array): Uint8Array {
   throw new TypeError(
     `Cannot use backup key file ${file}: it holds ${what}; expected 64 hex characters ` +
       `(openssl rand -hex 32) or exactly 32 raw bytes`,
+  );
+}
+
+/**
+ * 32 bytes derived from `key` for another purpose (`info` names it); they reveal nothing of
+ * the key.
+ */
+export async function deriveSecret(key: BackupKey, info: string): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.deriveBits(
+      {
+        name: "HKDF",
+        hash: "SHA-256",
+        salt: new Uint8Array(32),
+        info: new TextEncoder().encode(info),
+      },
+      key.hkdf,
+      256,
+    ),
   );
 }
 

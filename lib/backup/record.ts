@@ -15,10 +15,22 @@ export interface BackupRecord {
   revision: string;
   /** Keys the restored snapshot serves (counted by the restore drill); null when unknown. */
   keys: number | null;
-  /** Bytes of the stored snapshot (etcd's db with its SHA-256 trailer). */
+  /**
+   * Bytes of the snapshot (etcd's db with its SHA-256 trailer); of an encrypted backup, the
+   * decrypted snapshot (what executors download).
+   */
   size: number;
-  /** Hex SHA-256 of the stored bytes (what `sha256sum` prints for the downloaded file). */
+  /**
+   * Hex SHA-256 of the snapshot (what `sha256sum` prints for the file executors download
+   * from the scheduler); of an encrypted backup, of the decrypted snapshot.
+   */
   sha256: string;
+  /** Stored encrypted (`--backup-encryption-key-file`; lib/backup/encryption.ts). */
+  encrypted?: boolean;
+  /** The id of the key it was encrypted with (not secret: SHA-256 of the key, 8 bytes). */
+  key_id?: string;
+  /** Bytes of the stored (encrypted) object. */
+  stored_size?: number;
   /** The restore drill restored it, started etcd on it and found the revision it should. */
   verified: boolean;
   /** How long the drill took, ms; null when no drill ran. */
@@ -86,6 +98,10 @@ export function parseBackupRecord(text: string, what: string): BackupRecord {
   if (typeof v.verified !== "boolean") throw bad("verified");
   if (v.drill_ms !== null && typeof v.drill_ms !== "number") throw bad("drill_ms");
   if (typeof v.duration_ms !== "number") throw bad("duration_ms");
+  if (v.encrypted !== undefined && typeof v.encrypted !== "boolean") throw bad("encrypted");
+  if (v.encrypted === true && (typeof v.key_id !== "string" || !/^[0-9a-f]{16}$/.test(v.key_id))) {
+    throw bad("key_id");
+  }
   return v as unknown as BackupRecord;
 }
 
