@@ -158,6 +158,7 @@ async function wire(
     log,
     artifactUrl: (name) => artifacts!.url(name),
     ...(tls ? { tls: () => tls.client.current() } : {}),
+    ...(pre.backupKeys ? { keys: pre.backupKeys } : {}),
   });
   if (backups) cleanup.push(() => backups.stop());
   const admin = Deno.serve(
