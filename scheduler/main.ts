@@ -29,7 +29,7 @@ import { SchedulerHistory } from "./admin/history.ts";
 import { type ArtifactServer, startArtifactServer } from "./artifact_server.ts";
 import { type Config, coreOptionsOf, parseConfig, usage } from "./config.ts";
 import { initialState } from "./core/state.ts";
-import { statsOf } from "./core/views.ts";
+import { statsOf, volumesOf } from "./core/views.ts";
 import { executorCommand } from "../contract/executor_command.ts";
 import { withDeadline } from "./prober.ts";
 import { artifactBindAddress, executorArgs } from "./artifact_plan.ts";
@@ -178,6 +178,7 @@ async function wire(
       requestReseed: () =>
         current.shell?.requestReseed() ??
           { accepted: false, message: "the scheduler is not running yet" },
+      volumes: () => current.shell === undefined ? [] : volumesOf(current.shell.state),
       requestReplace: (name) =>
         current.shell?.requestReplace(name) ??
           { accepted: false, message: "the scheduler is not running yet" },

@@ -18,6 +18,7 @@
  * | `/backups` | GET, POST | the backups (JSON), or take one now (token); see backup_routes.ts |
  * | `/cluster-size` | POST | `{"size": N}` (odd, 1..9): 202 resizing one member at a time / 409 / 400 naming the value (token) |
  * | `/rolling-restart` | GET, POST | the run (JSON), or `{"etcdUri"?, "flags"?}`: restart every member in place with that etcd, the leader last: 202 / 409 / 400 naming the value (token) |
+ * | `/volumes` | GET | the members' persistent volumes: agent, persistence id, relaunches, `running`/`starting`/`waiting`, `replaceAt` |
  * | `/members/<name>/replace` | POST | replace a member elsewhere, giving up its persistent volume: 202 / 409 / 400 naming the name (token) |
  * | `/restore` | POST | `{"backup": ID, "force": false}`: restore every member from it (token) |
  * | `/certificates/proxy` | POST | the same for the proxy: serverAuth and clientAuth with the names its CSR asks for (token) |
@@ -33,7 +34,7 @@ import { type ResizeAnswer, resizeRoute } from "./resize_route.ts";
 import { type RollingRestartAnswer, rollingRestartRoute } from "./rolling_restart_route.ts";
 import type { EtcdSpec } from "../../contract/etcd_spec.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
-import type { HealthView, MemberView, Stats } from "../core/views.ts";
+import type { HealthView, MemberView, Stats, VolumeView } from "../core/views.ts";
 import type { AuditEvent } from "../events/event.ts";
 import type { EventFilter } from "../events/event_log.ts";
 import type { MaintenanceCounters } from "../maintenance/maintainer.ts";
@@ -63,6 +64,8 @@ export interface AdminDeps {
    * nothing counts as accepted.
    */
   requestReseed(): ReseedAnswer | void | Promise<ReseedAnswer | void>;
+  /** The members' persistent volumes (`GET /volumes`); absent: an empty list. */
+  volumes?: () => VolumeView[];
   /** An operator's member replace (`POST /members/<name>/replace`); absent: 503. */
   requestReplace?: (name: string) => ReplaceAnswer | Promise<ReplaceAnswer>;
   /** An operator's resize (`POST /cluster-size`); absent: 503 until the scheduler runs. */
@@ -281,6 +284,7 @@ export function createAdminHandler(deps: AdminDeps): (req: Request) => Promise<R
     "/stats": { methods: GET, handle: () => json(stats()) },
     "/members": { methods: GET, handle: () => json(members()) },
     "/membership": { methods: GET, handle: () => json(members()) },
+    "/volumes": { methods: GET, handle: () => json(deps.volumes?.() ?? []) },
     "/events": { methods: GET, handle: events },
     "/charts/raft-index.svg": { methods: GET, handle: chart("raft-index.svg") },
     "/charts/db-size.svg": { methods: GET, handle: chart("db-size.svg") },

@@ -10,6 +10,17 @@ function setup(answer = { accepted: true, message: "etcd-2 will be removed" }) {
     members: () => [],
     health: () => ({ healthy: true, reason: "ok", phase: "mutable" }),
     requestReseed: () => {},
+    volumes: () => [{
+      member: "etcd-2",
+      agentId: "a1",
+      host: "h1",
+      persistenceId: "fw-etcd-2-x",
+      rpcPort: 31000,
+      clientPort: 31001,
+      relaunches: 1,
+      state: "waiting",
+      replaceAt: "2026-01-01T00:10:00.000Z",
+    }],
     requestReplace: (name) => {
       asked.push(name);
       return answer;
@@ -57,4 +68,12 @@ Deno.test("POST /members/<name>/replace needs the token, POST and a good name", 
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /Cannot replace member "\.\. x"/);
   assert.deepEqual(s.asked, [], "nothing reached the core");
+});
+
+Deno.test("GET /volumes lists the members' volumes", async () => {
+  const res = await setup().post("/volumes", null, "GET");
+  assert.equal(res.status, 200);
+  const list = await res.json();
+  assert.equal(list[0].member, "etcd-2");
+  assert.equal(list[0].state, "waiting");
 });

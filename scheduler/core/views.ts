@@ -187,3 +187,43 @@ export function healthOf(s: State): HealthView {
   }
   return { healthy: s.health.healthy, reason: s.health.reason, phase };
 }
+
+/** One entry of `/volumes`: a member's persistent volume and whether it waits for a relaunch. */
+export interface VolumeView {
+  member: string;
+  agentId: string;
+  host: string;
+  persistenceId: string;
+  rpcPort: number;
+  clientPort: number;
+  /** Relaunches in place so far. */
+  relaunches: number;
+  /** `running`, `starting` (a task launched, not running yet) or `waiting` (for its agent). */
+  state: "running" | "starting" | "waiting";
+  /** While waiting: when the member is replaced instead (ISO time), else null. */
+  replaceAt: string | null;
+}
+
+/** The members' volumes, from their records. */
+export function volumesOf(s: State): VolumeView[] {
+  const live = liveMembers(s);
+  return (s.volumes ?? []).map((r) => {
+    const m = live.find((x) => x.name === r.member);
+    const state = m === undefined
+      ? "waiting"
+      : m.taskState === "TASK_RUNNING"
+      ? "running"
+      : "starting";
+    return {
+      member: r.member,
+      agentId: r.agentId,
+      host: r.hostname,
+      persistenceId: r.persistenceId,
+      rpcPort: r.peerPort,
+      clientPort: r.clientPort,
+      relaunches: r.incarnation,
+      state,
+      replaceAt: r.relaunchBy === undefined ? null : new Date(r.relaunchBy).toISOString(),
+    };
+  });
+}

@@ -10,7 +10,7 @@ import {
   TEST_OPTIONS,
   World,
 } from "./testing/scenario_world.ts";
-import { statsOf } from "./views.ts";
+import { statsOf, volumesOf } from "./views.ts";
 import { strayReservations, VOLUME_CONTAINER_PATH, withVolume } from "./volumes.ts";
 
 const VOLUMES = { role: "etcd", relaunchTimeoutMs: 600_000 };
@@ -124,6 +124,8 @@ Deno.test("volumes: every member lost is no total loss while their volumes wait"
   for (const l of launches) h.feed(w.end(l.name, "TASK_KILLED"));
   assert.equal(h.state.lost, false);
   assert.equal(statsOf(h.state).relaunching, 3);
+  assert.deepEqual(volumesOf(h.state).map((v) => v.state), ["waiting", "waiting", "waiting"]);
+  assert.ok(volumesOf(h.state).every((v) => v.replaceAt !== null));
   h.now += 1000;
   const back = h.feed({
     type: "offers",
