@@ -93,6 +93,13 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
     assert.equal(after.volumes, 3);
     assert.equal(after.members_relaunched, 3);
     assert.equal(after.relaunching, 0);
+    const volumes = await (await fetch(`${world.admin.url}/volumes`)).json();
+    assert.deepEqual(
+      volumes.map((v: { member: string; state: string; relaunches: number }) =>
+        `${v.member} ${v.state} ${v.relaunches}`
+      ).sort(),
+      members.map((m) => `${m.name} running 1`).sort(),
+    );
     const got = await etcdctl(endpoint(back[0]!), "get", "volumes-test-key", "--print-value-only");
     assert.equal(got.trim(), "kept", "the data written before is still there");
 
