@@ -291,9 +291,15 @@ export function relaunchFromOffers(ctx: Ctx, offers: readonly Offer[]): Set<stri
     const offer = offers.find((x) => x.agent_id.value === r.agentId && !used.has(x.id.value));
     if (offer !== undefined && relaunchOn(ctx, offer, r)) used.add(offer.id.value);
   }
+  // Never destroy what a live task or an etcd member may still stand on (a lost record, an
+  // etcd member not yet removed): its clean-up waits for a later offer.
+  const keep = new Set([
+    ...liveMembers(s).map((m) => m.name),
+    ...(s.etcdMembers ?? []).map((e) => e.name).filter((n) => n !== ""),
+  ]);
   for (const offer of offers) {
     if (used.has(offer.id.value)) continue;
-    const stray = strayReservations(offer, fw, s.volumes);
+    const stray = strayReservations(offer, fw, s.volumes, keep);
     if (stray === undefined) continue;
     used.add(offer.id.value);
     ctx.fx.push({

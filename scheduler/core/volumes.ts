@@ -206,17 +206,20 @@ export interface StrayReservations {
 /**
  * The resources of `offer` reserved by framework `frameworkId` for a member that has no
  * record on this agent (replaced, reseeded, or left by a crash before its record was
- * written), or a volume that is not the member's recorded one. `undefined` when none.
+ * written), or a volume that is not the member's recorded one. Members in `keep` (still
+ * running or in etcd's membership) are never cleaned up, whatever the records say.
+ * `undefined` when none.
  */
 export function strayReservations(
   offer: Offer,
   frameworkId: string,
   records: readonly VolumeRecord[],
+  keep: ReadonlySet<string> = new Set(),
 ): StrayReservations | undefined {
   const out: StrayReservations = { destroy: [], unreserve: [], members: [] };
   for (const r of offer.resources ?? []) {
     const who = reservedMember(r);
-    if (who === undefined || who.frameworkId !== frameworkId) continue;
+    if (who === undefined || who.frameworkId !== frameworkId || keep.has(who.member)) continue;
     const record = records.find((x) =>
       x.member === who.member && x.agentId === offer.agent_id.value
     );

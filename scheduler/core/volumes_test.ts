@@ -146,11 +146,20 @@ Deno.test("volumes: past --member-relaunch-timeout the member is replaced and it
   assert.deepEqual(ofType(late, "forgetVolume").map((e) => e.member), [l.name]);
   assert.equal(ofType(late, "etcdRemove")[0]?.name, l.name, "then removed the ordinary way");
   assert.equal(h.state.volumes?.some((r) => r.member === l.name), false);
+  // Once etcd no longer lists it, its reservation offered back is destroyed and unreserved.
+  settle(h, w, late, 3, { answerRevive: false });
+  const cleanup = h.feed({ type: "offers", offers: [reservedOffer(l, "C1")] });
+  assert.deepEqual(ofType(cleanup, "cleanupVolumes").map((e) => e.stray.members), [[l.name]]);
   // Its reservation, offered now, is nobody's: DESTROY then UNRESERVE.
   const stray = strayReservations(reservedOffer(l, "S"), "fw-1", h.state.volumes ?? []);
   assert.equal(stray?.destroy.length, 1);
   assert.equal(stray?.unreserve.length, 7);
   assert.ok(stray?.unreserve.every((r) => r.disk?.persistence === undefined));
+  assert.equal(
+    strayReservations(reservedOffer(l, "S"), "fw-1", [], new Set([l.name])),
+    undefined,
+    "never while the member runs or is in etcd",
+  );
 });
 
 Deno.test("volumes: TASK_GONE replaces the member at once", () => {
