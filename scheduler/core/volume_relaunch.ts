@@ -292,7 +292,9 @@ export function relaunchFromOffers(ctx: Ctx, offers: readonly Offer[]): Set<stri
     if (offer !== undefined && relaunchOn(ctx, offer, r)) used.add(offer.id.value);
   }
   // Never destroy what a live task or an etcd member may still stand on (a lost record, an
-  // etcd member not yet removed): its clean-up waits for a later offer.
+  // etcd member not yet removed): its clean-up waits for a later offer. Before any member
+  // has told the membership (e.g. every task gone after a restart) nothing is cleaned up.
+  if (s.etcdMembers === undefined) return used;
   const keep = new Set([
     ...liveMembers(s).map((m) => m.name),
     ...(s.etcdMembers ?? []).map((e) => e.name).filter((n) => n !== ""),
