@@ -25,7 +25,7 @@ import {
 } from "../contract/member_config.ts";
 import type { SnapshotSource } from "../contract/snapshot_source.ts";
 import { messageKind, parseCertificateReply } from "../contract/certificates.ts";
-import { agentIps, MemberCertificate } from "./member_certificate.ts";
+import type { MemberCertificate } from "./member_certificate.ts";
 import { describeExit, type EtcdProcess, type ExitStatus } from "./etcd_process.ts";
 import { durationMs, type EtcdTask, type Phase } from "./etcd_task.ts";
 import { defaultListenHost } from "./listen_host.ts";
@@ -272,6 +272,16 @@ export class EtcdExecutor {
 
   /** Obtains the member's certificate from the scheduler, then starts etcd. */
   #startWithCertificate(task: EtcdTask): void {
+    // Loaded only with TLS: the x509 library would otherwise weigh on every idle executor.
+    import("./member_certificate.ts").then(
+      (m) => this.#obtainCertificate(task, m),
+      (err) => this.#fail(task, `Cannot load the TLS support: ${(err as Error).message}`),
+    );
+  }
+
+  #obtainCertificate(task: EtcdTask, m: typeof import("./member_certificate.ts")): void {
+    if (this.#done || task.phase !== "starting") return;
+    const { agentIps, MemberCertificate } = m;
     const cert = new MemberCertificate({
       sendMessage: (data) => this.#ports.sendMessage(data),
       clock: this.#ports.clock,

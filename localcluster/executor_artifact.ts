@@ -43,7 +43,8 @@ export interface EnsuredArtifact {
 
 /**
  * The files the artifact is made of: every local module `entry` imports (from
- * `deno info --json`), the project's `deno.json`/`deno.lock`, and the Deno binary.
+ * `deno info --json`), the scripts that build it, the project's `deno.json`/`deno.lock`, and
+ * the Deno binary.
  */
 export async function artifactInputs(root: string, entry: string): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -63,7 +64,9 @@ export async function artifactInputs(root: string, entry: string): Promise<strin
     .map((m) => m.specifier ?? "")
     .filter((s) => s.startsWith("file://"))
     .map((s) => decodeURIComponent(new URL(s).pathname));
-  return [...files, `${root}/deno.json`, `${root}/deno.lock`, Deno.execPath()];
+  // How it is built is an input too (bundler flags, launcher, V8 flags).
+  const builder = ["scripts/artifact.ts", "scripts/artifact_script.ts"].map((f) => `${root}/${f}`);
+  return [...files, ...builder, `${root}/deno.json`, `${root}/deno.lock`, Deno.execPath()];
 }
 
 /**

@@ -2,7 +2,21 @@
  * Builds a self-contained executor artifact offline: one `.tar.gz` holding, at its root, an
  * executable launcher `<name>`, the Deno runtime and the bundled program. The Mesos fetcher
  * fetches and extracts it as a single URI; the agent needs no Deno and no node_modules.
+ *
+ * The program is kept lean for a process that mostly idles next to its etcd: the bundle is
+ * minified and split (code loaded only with TLS stays in its own file until then), its entry
+ * runs as a script (see `artifact_script.ts`), and V8 runs without its optimizing compiler
+ * and with small heap limits ({@linkcode EXECUTOR_V8_FLAGS}).
  */
+import { essentialRequires, scriptedEntry, withoutNodeRequire } from "./artifact_script.ts";
+
+/**
+ * V8 flags of the executor: no JIT and no helper threads (`--jitless`, `--single-threaded`:
+ * its code is never hot and it needs no WebAssembly) and small heaps (it holds a few MB;
+ * 32 MB of old space leaves room).
+ */
+export const EXECUTOR_V8_FLAGS =
+  "--jitless,--single-threaded,--max-old-space-size=32,--max-semi-space-size=1";
 
 /** What `buildArtifact` produced. */
 export interface Artifact {
@@ -31,7 +45,10 @@ const LAUNCHER = (name: string) =>
 HERE=$(cd "$(dirname "$0")" && pwd)
 export DENO_DIR="\${DENO_DIR:-$HERE/.deno}"
 export DENO_NO_UPDATE_CHECK=1
-exec "$HERE/deno" run --allow-all --no-config --no-lock --quiet "$HERE/${name}.js" "$@"
+# One malloc arena: the executor mostly idles, and each extra arena keeps memory.
+export MALLOC_ARENA_MAX=1
+exec "$HERE/deno" run --allow-all --no-config --no-lock --quiet \\
+  --v8-flags=${EXECUTOR_V8_FLAGS} "$HERE/${name}.js" "$@"
 `;
 
 async function run(cmd: string, args: string[], cwd?: string) {
@@ -51,19 +68,55 @@ export async function buildArtifact(options: BuildArtifactOptions): Promise<Arti
     await run(Deno.execPath(), [
       "bundle",
       "--quiet",
+      "--minify",
+      "--code-splitting",
       options.entry,
-      "-o",
-      `${stage}/${options.name}.js`,
+      "--outdir",
+      stage,
     ]);
+    await scriptEntry(stage, options);
     await Deno.writeTextFile(`${stage}/${options.name}`, LAUNCHER(options.name), { mode: 0o755 });
     await Deno.chmod(`${stage}/${options.name}`, 0o755);
     await Deno.copyFile(options.denoBinary ?? Deno.execPath(), `${stage}/deno`);
     await Deno.chmod(`${stage}/deno`, 0o755);
     const tarball = `${outDir}/${options.name}.tar.gz`;
-    await run("tar", ["-czf", tarball, "-C", stage, options.name, `${options.name}.js`, "deno"]);
+    const files = [...Deno.readDirSync(stage)].map((e) => e.name).sort();
+    await run("tar", ["-czf", tarball, "-C", stage, ...files]);
     return { tarball, launcher: options.name };
   } finally {
     await Deno.remove(stage, { recursive: true });
+  }
+}
+
+/**
+ * Replaces the bundle's entry module (`<entry stem>.js`) by `<name>.script.js` and its loader
+ * `<name>.js`, and checks that the script compiles.
+ */
+async function scriptEntry(stage: string, options: BuildArtifactOptions): Promise<void> {
+  const stem = options.entry.slice(options.entry.lastIndexOf("/") + 1).replace(/\.[jt]sx?$/, "");
+  const bundled = `${stage}/${stem}.js`;
+  const scriptFile = `${options.name}.script.js`;
+  const { script, loader } = scriptedEntry(await Deno.readTextFile(bundled), scriptFile);
+  const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+  try {
+    new AsyncFunction("__meta", "__deps", "__import", script); // compiles only, runs nothing
+  } catch (e) {
+    throw new Error(`The scripted entry of ${options.entry} does not compile: ${e}`);
+  }
+  await Deno.remove(bundled);
+  await Deno.writeTextFile(`${stage}/${scriptFile}`, script);
+  await Deno.writeTextFile(`${stage}/${options.name}.js`, loader);
+  const paths = [...Deno.readDirSync(stage)].filter((e) => e.name.endsWith(".js"))
+    .map((e) => `${stage}/${e.name}`);
+  const texts = await Promise.all(paths.map((p) => Deno.readTextFile(p)));
+  const essential = essentialRequires(texts);
+  if (essential.length > 0) {
+    const why = `the executor keeps Node's require: it requires ${essential.join(", ")}\n`;
+    Deno.stderr.writeSync(new TextEncoder().encode(why));
+    return;
+  }
+  for (const [i, path] of paths.entries()) {
+    await Deno.writeTextFile(path, withoutNodeRequire(texts[i]!));
   }
 }
 
