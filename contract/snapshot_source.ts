@@ -47,3 +47,12 @@ export function snapshotSourceProblem(v: unknown): string | undefined {
 export function snapshotSourceOf(v: SnapshotSource): SnapshotSource {
   return { backupId: v.backupId, url: v.url, sha256: v.sha256 };
 }
+
+/**
+ * `url` fit for logs and errors: its query (the download token of an encrypted backup,
+ * `?t=…`, a capability) is left out.
+ */
+export function loggableUrl(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : `${url.slice(0, q)}?…`;
+}
