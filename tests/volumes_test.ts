@@ -202,3 +202,59 @@ Deno.test("persistent volumes: a member's agent removed by the master → replac
     );
     assert.equal(got.trim(), "kept");
   }));
+
+Deno.test("persistent volumes: a restore lands on the volumes; every executor killed afterwards → the restored data comes back", async () => {
+  const store = await Deno.makeTempDir({ prefix: "volumes-restore-store-" });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  try {
+    await withWorld({
+      name: "volumes-restore",
+      agents: 3,
+      schedulerFlags: [
+        "--role=etcd",
+        `--admin-token=${TOKEN}`,
+        "--backup-interval=0",
+        "--reseed-timeout=120s",
+        `--backup-store=file://${store}`,
+        `--backup-scratch-dir=${store}/scratch`,
+      ],
+    }, async (world) => {
+      const members = await world.admin.waitHealthy(3, 90_000);
+      await etcdctl(endpoint(members[0]!), "put", "restore/before", "kept");
+      const taken = await fetch(`${world.admin.url}/backups`, { method: "POST", headers: auth });
+      assert.equal(taken.status, 201, await taken.clone().text());
+      const record = await taken.json();
+      await etcdctl(endpoint(members[0]!), "put", "restore/after", "lost by the restore");
+      const restore = await fetch(`${world.admin.url}/restore`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ backup: record.id }),
+      });
+      assert.equal(restore.status, 202, await restore.text());
+      await until(
+        async () => /^etcd_mesos_restores_total 1$/m.test(await world.admin.metrics()),
+        { timeoutMs: 120_000, what: "the restore to finish" },
+      );
+      const restored = await world.admin.waitHealthy(3, 90_000);
+      world.mark("restored and healthy");
+
+      await killAllExecutors(world, restored);
+      const back = await until(async () => {
+        const now = await world.admin.members().catch(() => []);
+        const fresh = now.filter((m) =>
+          m.taskState === "TASK_RUNNING" && m.healthy &&
+          !restored.some((o) => o.taskId === m.taskId)
+        );
+        return fresh.length === 3 && await world.admin.healthy() ? now : undefined;
+      }, { timeoutMs: 120_000, what: "3 relaunched members healthy after the restore" });
+      world.mark("relaunched in place after the restore");
+      assert.deepEqual(ids(back), ids(restored), "the restored member ids");
+      const get = (k: string) => etcdctl(endpoint(back[0]!), "get", k, "--print-value-only");
+      assert.equal((await get("restore/before")).trim(), "kept");
+      assert.equal((await get("restore/after")).trim(), "", "the restored data, not the old");
+      assert.equal((await world.admin.stats()).cluster_reseeds, 0);
+    });
+  } finally {
+    await Deno.remove(store, { recursive: true });
+  }
+});
