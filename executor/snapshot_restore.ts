@@ -9,7 +9,7 @@
  */
 import { type RestoreMember, snapshotRestore } from "../lib/backup/etcdctl.ts";
 import type { Logger } from "../lib/log.ts";
-import type { SnapshotSource } from "../contract/snapshot_source.ts";
+import { loggableUrl, type SnapshotSource } from "../contract/snapshot_source.ts";
 
 /** One restore of a snapshot into a data dir. */
 export interface SnapshotRestoreJob {
@@ -54,11 +54,11 @@ export async function restoreSnapshotInto(
   let moved = false;
   let restoring = false;
   try {
-    log.info("downloading snapshot", { backup: source.backupId, url: source.url });
+    log.info("downloading snapshot", { backup: source.backupId, url: loggableUrl(source.url) });
     const res = await (options.fetch ?? fetch)(source.url);
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
-      throw new Error(`Cannot download snapshot ${source.url}: HTTP ${res.status}`);
+      throw new Error(`Cannot download snapshot ${loggableUrl(source.url)}: HTTP ${res.status}`);
     }
     // Loaded here, not at start: node:crypto costs an idle executor about 1 MB of RSS.
     const { createHash } = await import("node:crypto");
@@ -78,7 +78,9 @@ export async function restoreSnapshotInto(
     const got = hash.digest("hex");
     if (got !== source.sha256) {
       throw new Error(
-        `Snapshot ${source.url} (${size} bytes) has SHA-256 ${got}, expected ${source.sha256}`,
+        `Snapshot ${
+          loggableUrl(source.url)
+        } (${size} bytes) has SHA-256 ${got}, expected ${source.sha256}`,
       );
     }
     if (await exists(dataDir)) {
