@@ -320,6 +320,9 @@ async function wire(
   const onStop = async () => {
     log.info("stopping", { reason: (stop.reason as Error)?.message });
     if (c.ephemeral && client.streamId !== undefined) {
+      // Our gRPC sessions to etcd go first: the members stopping would send them GOAWAY, and
+      // Deno's nghttp2 may abort the whole process on a GOAWAY (denoland/deno#36788).
+      etcd.close();
       log.warn("ephemeral framework: tearing it down (its tasks are killed)");
       await withDeadline(client.call(teardown()), 5000, "TEARDOWN").catch((error) =>
         log.warn("TEARDOWN failed", { error })
