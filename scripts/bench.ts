@@ -1,9 +1,10 @@
 /**
  * `deno task bench` (lifecycle part): the bare-etcd floor, cold start of the scheduler to a
- * healthy 3- and 5-member cluster, and `kill -9` of one member's etcd to a healthy full
- * cluster again (plus, for information, `kill -9` of one executor to its replacement), each in
- * seconds (min/median/max of raw samples) and as a ratio to the floor measured in the same
- * run. Prints a table; `--json FILE` also writes the figures; `--quick` takes fewer samples.
+ * healthy 3- and 5-member cluster, `kill -9` of one member's etcd and `kill -9` of one
+ * executor (its member relaunched in place on its persistent volume) to a healthy full
+ * cluster again, each in seconds (min/median/max of raw samples) and as a ratio to the floor
+ * measured in the same run; the footprint part adds the idle RSS of each process (the
+ * executor's among them) as a ratio to a bare etcd's. Prints a table; `--json FILE` also writes the figures; `--quick` takes fewer samples.
  * Not part of `deno task test` (no `_test` file runs it).
  *
  * @module
@@ -32,8 +33,17 @@ const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--sizes 3,5] [--p
 /** etcd's strict reconfiguration check wants every peer connected for 5 s before an add. */
 const STEADY_MS = 6000;
 
-/** Targets as ratios to the floor (issue 3). */
-const TARGETS = { coldStart3: 4, repair: 3 };
+/**
+ * Targets as ratios to the floor (issues 3 and 15): a cold start of 3 within 6× (the
+ * stretch, 4×, is printed beside it), a repair and an executor's death healed within 3×.
+ */
+const TARGETS = { coldStart3: 6, coldStart3Stretch: 4, repair: 3, executorDeath: 3 };
+
+/**
+ * The lifecycle cluster's own scheduler flags: members on persistent volumes (a role to
+ * reserve for), so an executor's death is healed by a relaunch in place.
+ */
+const LIFECYCLE_FLAGS = ["--role=etcd"];
 
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
@@ -117,7 +127,7 @@ async function main(args: string[]): Promise<number> {
   for (const [i, size] of clusters.entries()) {
     const samples: number[] = [];
     for (let r = 0; r < reps.cold; r++) {
-      const { seconds, cluster } = await coldStart(size, log);
+      const { seconds, cluster } = await coldStart(size, log, LIFECYCLE_FLAGS);
       samples.push(seconds);
       log.info(`cold start of ${size}`, { seconds: seconds.toFixed(2) });
       try {
@@ -140,7 +150,8 @@ async function main(args: string[]): Promise<number> {
             await new Promise((r) => setTimeout(r, STEADY_MS));
             const rep = await repairOnce(cluster, "executor");
             replacements.push(rep.seconds);
-            log.info("replacement after kill -9 of an executor", {
+            how.push(`executor: ${rep.how}`);
+            log.info("healed after kill -9 of an executor", {
               seconds: rep.seconds.toFixed(2),
               how: rep.how,
             });
@@ -151,7 +162,10 @@ async function main(args: string[]): Promise<number> {
       }
     }
     const target = size === 3 ? TARGETS.coldStart3 : undefined;
-    rows.push(scenario(`cold start, ${size} members`, summarize(samples), floor.median, target));
+    const stretch = size === 3 ? ` (stretch <= ${TARGETS.coldStart3Stretch}x)` : "";
+    rows.push(
+      scenario(`cold start, ${size} members${stretch}`, summarize(samples), floor.median, target),
+    );
   }
   if (repairs.length > 0) {
     rows.push(
@@ -166,9 +180,10 @@ async function main(args: string[]): Promise<number> {
   if (replacements.length > 0) {
     rows.push(
       scenario(
-        `kill -9 one executor of ${opts.sizes[0]} -> replaced`,
+        `kill -9 one executor of ${opts.sizes[0]} -> healthy`,
         summarize(replacements),
         floor.median,
+        TARGETS.executorDeath,
       ),
     );
   }

@@ -71,12 +71,14 @@ export interface BenchCluster {
 }
 
 /**
- * Starts a local Mesos with `size` agents (not timed), then the scheduler, and measures
- * seconds until `/healthz` is 200 with `size` running, reachable voting members.
+ * Starts a local Mesos with `size` agents (not timed), then the scheduler (with
+ * `schedulerFlags` besides the local cluster's), and measures seconds until `/healthz` is 200
+ * with `size` running, reachable voting members.
  */
 export async function coldStart(
   size: number,
   log: Logger,
+  schedulerFlags: readonly string[] = [],
 ): Promise<{ seconds: number; cluster: BenchCluster }> {
   const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "etcd-mesos-bench-" }));
   const config = parseLocalClusterArgs([
@@ -85,6 +87,7 @@ export async function coldStart(
     `--cluster-size=${size}`,
     "--admin-port=0",
     "--artifact-port=0",
+    ...schedulerFlags,
   ]);
   const launch = await schedulerLaunch(config, log);
   const base = freePortBlock(20 * size);
@@ -147,7 +150,8 @@ export type Victim = "etcd" | "executor";
 /**
  * `kill -9` of a non-leader member's etcd (or of its executor with the etcd under it) in a
  * ready cluster; seconds until the scheduler reports the full cluster healthy again on a probe
- * made after the member was restarted by its executor or replaced. Also says which happened.
+ * made after the member was restarted by its executor, relaunched in place (on its persistent
+ * volume) or replaced. Also says which happened.
  */
 export async function repairOnce(
   c: BenchCluster,
@@ -176,7 +180,9 @@ export async function repairOnce(
     }
     const members = await c.admin.members();
     if (!members.some((m) => m.taskId === victim.taskId)) {
-      return { how: "replaced", probes: stats.probes };
+      // A member on a persistent volume comes back under its name on its agent.
+      const same = members.some((m) => m.name === victim.name && m.agentId === victim.agentId);
+      return { how: same ? "relaunched in place" : "replaced", probes: stats.probes };
     }
     return undefined;
   }, opts);
