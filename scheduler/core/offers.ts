@@ -12,7 +12,8 @@ import { buildMemberLaunch } from "./launch_spec.ts";
 import { seedLaunch } from "./restore.ts";
 import { gatherOffers, gathersOffers, releaseHeldOffer } from "./static_bootstrap.ts";
 import { planNext } from "./membership.ts";
-import { relaunchFromOffers } from "./volume_relaunch.ts";
+import { relaunchFromOffers, replacedFromAgent } from "./volume_relaunch.ts";
+import { unreservedOnly } from "./volumes.ts";
 import { noteUnfitOffer, offerFitted } from "./offer_wait.ts";
 import { attributeValue, fitOffer, type MemberNeeds, placementConflict } from "./placement.ts";
 import type { MemberLaunch } from "./effects.ts";
@@ -150,6 +151,8 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
   // Members on persistent volumes come back first; stray reservations are cleaned up.
   const relaunched = relaunchFromOffers(ctx, offers);
   if (relaunched.size > 0) offers = offers.filter((x) => !relaunched.has(x.id.value));
+  // New members on volumes reserve what they take: only unreserved resources will do.
+  if (s.options.volumes !== undefined) offers = offers.map(unreservedOnly);
   const plan = planNext(s, ctx.now);
   if (plan.kind === "bootstrap" && gathersOffers(s)) return gatherOffers(ctx, offers);
   const wanted = plan.kind === "bootstrap" || plan.kind === "add";
@@ -184,6 +187,13 @@ export function onOffers(ctx: Ctx, offers: readonly Offer[]): void {
     if (conflict !== undefined) {
       log(ctx, "debug", "declining offer: placement", { offer: id, reason: conflict });
       idle.push(id);
+      continue;
+    }
+    const replacedOff = replacedFromAgent(s, offer.agent_id.value, ctx.now);
+    if (replacedOff !== undefined) {
+      // Only for a while: the short filter lets it come back if no other agent offers.
+      log(ctx, "debug", "declining offer for now", { offer: id, reason: replacedOff });
+      short.push(id);
       continue;
     }
     const fit = fitOffer(offer, needsOf(s));

@@ -229,6 +229,8 @@ export interface State {
    * in ZooKeeper are known (`volumesKnown`).
    */
   volumes?: VolumeRecord[];
+  /** Agent id → until when a member replaced off it (volume given up) is not put back there. */
+  replacedFrom?: Record<string, number>;
   /** The reseed in progress (see `reseed.ts`). */
   reseed?: ReseedRun;
   /** Backups known and restores (see `restore.ts`). */

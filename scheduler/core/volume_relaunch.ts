@@ -78,10 +78,26 @@ function save(ctx: Ctx, r: VolumeRecord): void {
   ctx.fx.push({ type: "persistVolume", record: structuredClone(r) });
 }
 
+/** How long the agent a member was replaced off is passed over for the replacement. */
+export const REPLACED_FROM_MS = 30_000;
+
+/**
+ * Why `agentId` may not take a new member now: a member was just replaced off it (so the
+ * replacement goes to another agent when one offers within {@linkcode REPLACED_FROM_MS}).
+ */
+export function replacedFromAgent(s: State, agentId: string, now: number): string | undefined {
+  const until = s.replacedFrom?.[agentId];
+  return until !== undefined && now < until
+    ? `a member was just replaced off agent ${agentId}`
+    : undefined;
+}
+
 /** Forgets `r`: its member is replaced elsewhere and its reservation cleaned up when offered. */
 function drop(ctx: Ctx, r: VolumeRecord, why: string): void {
   const { s } = ctx;
   s.volumes = (s.volumes ?? []).filter((x) => x !== r);
+  const fresh = Object.entries(s.replacedFrom ?? {}).filter(([, until]) => until > ctx.now);
+  s.replacedFrom = Object.fromEntries([...fresh, [r.agentId, ctx.now + REPLACED_FROM_MS]]);
   ctx.fx.push({ type: "forgetVolume", member: r.member });
   log(ctx, "warn", "replacing a member instead of relaunching it on its volume", {
     member: r.member,

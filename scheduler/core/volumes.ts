@@ -241,3 +241,15 @@ export function strayReservations(
   }
   return out.unreserve.length > 0 ? out : undefined;
 }
+
+/**
+ * `offer` with only its unreserved resources: what a first launch on a volume may RESERVE
+ * (reserved resources — another member's, or the role's — cannot be reserved again).
+ */
+export function unreservedOnly(offer: Offer): Offer {
+  const free = (offer.resources ?? []).filter((r) =>
+    (r.reservations ?? []).length === 0 && r.reservation === undefined &&
+    (r.role === undefined || r.role === "*")
+  );
+  return { ...offer, resources: free };
+}

@@ -199,6 +199,56 @@ Deno.test("volumes: a removed agent's members are replaced once their task ends"
   assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [l.name]);
 });
 
+Deno.test("volumes: a replaced member's new member goes to another agent when one offers", () => {
+  const { h, w, launches } = complete();
+  const l = launches[1]!;
+  settle(h, w, h.feed({ type: "replaceMember", name: l.name, requestId: 1 }), 3, {
+    answerRevive: false,
+  });
+  h.now += 1000;
+  const old = Number(l.agentId.slice(1));
+  const out = h.feed({ type: "offers", offers: [offer(old), offer(4)] });
+  const add = ofType(out, "etcdAddLearner")[0];
+  assert.ok(add !== undefined, "a new member is added");
+  assert.equal(h.state.change?.kind === "add" && h.state.change.launch?.agentId, "a4");
+});
+
+Deno.test("volumes: with no other agent the replacement goes back to the old agent after a while", () => {
+  const { h, w, launches } = complete();
+  const l = launches[1]!;
+  settle(h, w, h.feed({ type: "replaceMember", name: l.name, requestId: 1 }), 3, {
+    answerRevive: false,
+  });
+  const old = Number(l.agentId.slice(1));
+  h.now += 1000;
+  const early = h.feed({ type: "offers", offers: [offer(old)] });
+  assert.equal(ofType(early, "etcdAddLearner").length, 0, "not at once");
+  assert.equal(ofType(early, "decline")[0]?.refuseSeconds, 15, "declined with the short filter");
+  h.now += 30_000;
+  const late = h.feed({ type: "offers", offers: [offer(old)] });
+  assert.equal(ofType(late, "etcdAddLearner").length, 1, "then there");
+});
+
+Deno.test("volumes: a new member never takes reserved resources (it could not reserve them again)", () => {
+  const { h, w, launches } = complete();
+  const l = launches[1]!;
+  settle(h, w, h.feed({ type: "replaceMember", name: l.name, requestId: 1 }), 3, {
+    answerRevive: false,
+  });
+  h.now += 1000;
+  // An agent whose resources are all statically reserved for the role (no labels of ours).
+  const roleOnly = offer(4);
+  roleOnly.resources = roleOnly.resources!.map((r) => ({
+    ...r,
+    role: undefined,
+    reservations: [{ type: "STATIC" as const, role: "etcd" }],
+  }));
+  const out = h.feed({ type: "offers", offers: [roleOnly] });
+  assert.equal(ofType(out, "etcdAddLearner").length, 0);
+  const plain = h.feed({ type: "offers", offers: [offer(5)] });
+  assert.equal(ofType(plain, "etcdAddLearner").length, 1, "an unreserved offer will do");
+});
+
 Deno.test("volumes: an operator's replace gives up the volume and retires the member", () => {
   const { h, launches } = complete();
   const name = launches[1]!.name;
