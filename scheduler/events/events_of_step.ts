@@ -45,9 +45,14 @@ function launchEvent(before: State, e: Extract<Effect, { type: "launch" }>): Eve
   const fields = { member: m.name, host: m.hostname, agent: m.agentId, task: m.taskId };
   const replacing = before.clusterFormed && before.counters.launched_servers >= size;
   if (!replacing) {
-    const reason = m.config.clusterState === "new"
-      ? `first member of a new ${size}-member cluster, on ${m.hostname}`
-      : `member ${liveMembers(before).length + 1} of ${size}, on ${m.hostname}`;
+    // A static bootstrap launches every member of a new cluster at once, each listing all.
+    const peers = (m.config.initialCluster ?? "").split(",").map((p) => p.split("=")[0]);
+    const reason = m.config.clusterState !== "new"
+      ? `member ${liveMembers(before).length + 1} of ${size}, on ${m.hostname}`
+      : peers.length > 1
+      ? `member ${peers.indexOf(m.name) + 1} of a new ${size}-member cluster started at once, ` +
+        `on ${m.hostname}`
+      : `first member of a new ${size}-member cluster, on ${m.hostname}`;
     return { kind: "launch", reason, fields };
   }
   const gone = before.members.filter((r) => r.retiring !== undefined || isTerminal(r.taskState))

@@ -56,6 +56,16 @@ function launch(n: number, clusterState: "new" | "existing"): Effect {
   };
 }
 
+/** Member `n`'s launch in a static bootstrap of etcd-1..3. */
+function staticLaunch(n: number): Effect {
+  const e = launch(n, "new") as Extract<Effect, { type: "launch" }>;
+  const initialCluster = [1, 2, 3].map((k) => `etcd-${k}=http://h${k}:${k}00`).join(",");
+  return {
+    ...e,
+    member: { ...e.member, config: { clusterState: "new", initialCluster } },
+  } as Effect;
+}
+
 function run(over: Partial<ReseedRun> = {}): ReseedRun {
   return {
     id: "reseed-1",
@@ -131,6 +141,11 @@ const CASES: [string, ObservedStep, Pick<EventDraft, "kind" | "reason">[]][] = [
   ["the first launch of a new cluster", step(state(), state(), [launch(1, "new")]), [
     { kind: "launch", reason: "first member of a new 3-member cluster, on h1" },
   ]],
+  [
+    "a launch of a static bootstrap (every member at once)",
+    step(state(), state(), [staticLaunch(2)]),
+    [{ kind: "launch", reason: "member 2 of a new 3-member cluster started at once, on h2" }],
+  ],
   [
     "a launch during bring-up",
     step(state({ members: [M[0]!] }), state(), [launch(2, "existing")]),
