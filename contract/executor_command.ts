@@ -51,6 +51,11 @@ export interface ExecutorCommandOptions {
   executorUri: string;
   /** The etcd binary (made executable as `./etcd`), or an archive holding it. */
   etcdUri: string;
+  /**
+   * etcdctl (made executable as `./etcdctl`), when served: the executor restores snapshots
+   * with it, and an agent need not have one installed.
+   */
+  etcdctlUri?: string;
   /** Extra executor flags, e.g. `["-v=1"]`. */
   args?: readonly string[];
 }
@@ -80,7 +85,19 @@ export function executorCommand(options: ExecutorCommandOptions): CommandInfo {
   const launcher = launcherName(options.executorUri);
   const words = [`./${launcher}`, ...(options.args ?? [])].map(shellQuote);
   return {
-    uris: [executorFetch(options.executorUri), etcdFetch(options.etcdUri)],
+    uris: [
+      executorFetch(options.executorUri),
+      etcdFetch(options.etcdUri),
+      ...(options.etcdctlUri === undefined ? [] : [
+        {
+          value: options.etcdctlUri,
+          executable: true,
+          extract: false,
+          cache: true,
+          output_file: "etcdctl",
+        },
+      ]),
+    ],
     shell: true,
     value: `exec ${words.join(" ")}`,
   };

@@ -27,21 +27,26 @@ export interface ArtifactPlan {
   /** The flag each file comes from, for error messages. */
   flags: Record<string, string>;
   /** The URIs agents fetch, given the artifact server's URL maker. */
-  uris(served: (name: string) => string): { executorUri: string; etcdUri: string };
+  uris(
+    served: (name: string) => string,
+  ): { executorUri: string; etcdUri: string; etcdctlUri?: string };
 }
 
 /**
  * Plans the artifacts: `--executor-uri`/`--etcd-uri` are used as given; otherwise the
  * scheduler serves `--executor-bin` (e.g. `etcd-mesos-executor.tar.gz`) and `--etcd-bin`
- * (as `etcd`, or under its archive name) itself.
+ * (as `etcd`, or under its archive name) itself. A plain etcd binary it serves goes with
+ * `etcdctl` (the file found for `--etcdctl-bin`, when there is one), which executors need to
+ * seed members from backups; an etcd archive carries its own.
  *
  * @throws {TypeError} naming the flag when a file's name cannot be served.
  */
-export function artifactPlan(c: Config): ArtifactPlan {
+export function artifactPlan(c: Config, etcdctl?: string): ArtifactPlan {
   const files: ArtifactFile[] = [];
   const flags: Record<string, string> = {};
   let executorName: string | undefined;
   let etcdName: string | undefined;
+  let etcdctlName: string | undefined;
   if (c.executorUri === undefined) {
     executorName = servedName(c.executorBin, "etcd-mesos-executor", "--executor-bin");
     files.push({ name: executorName, path: c.executorBin });
@@ -57,6 +62,11 @@ export function artifactPlan(c: Config): ArtifactPlan {
     }
     files.push({ name: etcdName, path: c.etcdBin });
     flags[etcdName] = "--etcd-bin";
+    if (etcdName === "etcd" && etcdctl !== undefined) {
+      etcdctlName = "etcdctl";
+      files.push({ name: etcdctlName, path: etcdctl });
+      flags[etcdctlName] = "--etcdctl-bin";
+    }
   }
   return {
     files,
@@ -64,6 +74,7 @@ export function artifactPlan(c: Config): ArtifactPlan {
     uris: (served) => ({
       executorUri: executorName ? served(executorName) : c.executorUri!,
       etcdUri: etcdName ? served(etcdName) : c.etcdUri!,
+      ...(etcdctlName ? { etcdctlUri: served(etcdctlName) } : {}),
     }),
   };
 }

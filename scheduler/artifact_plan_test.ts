@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "./config.ts";
 import { artifactBindAddress, artifactPlan, executorArgs } from "./artifact_plan.ts";
+import { executorCommand } from "../contract/executor_command.ts";
 
 const ZK = "--zk-framework-persist=zk://127.0.0.1:2181/etcd-mesos";
 const served = (name: string) => `http://10.0.0.5:12300/${name}`;
@@ -69,4 +70,32 @@ Deno.test("artifactBindAddress() binds IP literals and all interfaces for host n
   assert.equal(artifactBindAddress("127.0.0.1"), "127.0.0.1");
   assert.equal(artifactBindAddress("::1"), "::1");
   assert.equal(artifactBindAddress("node1.example.com"), "0.0.0.0");
+});
+
+Deno.test("artifactPlan() serves etcdctl next to a plain etcd, and agents fetch it as ./etcdctl", () => {
+  const c = parseConfig(
+    [ZK, "--executor-bin=/d/etcd-mesos-executor.tar.gz", "--etcd-bin=/b/etcd"],
+    {},
+  );
+  const plan = artifactPlan(c, "/b/etcdctl");
+  assert.deepEqual(plan.files.map((f) => [f.name, f.path]), [
+    ["etcd-mesos-executor.tar.gz", "/d/etcd-mesos-executor.tar.gz"],
+    ["etcd", "/b/etcd"],
+    ["etcdctl", "/b/etcdctl"],
+  ]);
+  assert.equal(plan.flags["etcdctl"], "--etcdctl-bin");
+  const uris = plan.uris((name) => `http://s:1/${name}`);
+  assert.equal(uris.etcdctlUri, "http://s:1/etcdctl");
+  const fetched = executorCommand(uris).uris?.find((u) => u.output_file === "etcdctl");
+  assert.deepEqual(fetched, {
+    value: "http://s:1/etcdctl",
+    executable: true,
+    extract: false,
+    cache: true,
+    output_file: "etcdctl",
+  });
+  // Without an etcdctl file, or with an etcd archive (which carries its own), none is served.
+  assert.equal(artifactPlan(c).uris(() => "u").etcdctlUri, undefined);
+  const archive = parseConfig([ZK, "--etcd-bin=/b/etcd-v3.4.30-linux-amd64.tar.gz"], {});
+  assert.equal(artifactPlan(archive, "/b/etcdctl").files.length, 2);
 });

@@ -7,6 +7,7 @@
 import { type ArtifactPlan, artifactPlan } from "./artifact_plan.ts";
 import type { Config } from "./config.ts";
 import { type BackupKeys, loadBackupKeys } from "../lib/backup/key_files.ts";
+import { findEtcdctl } from "../lib/backup/etcdctl.ts";
 
 /** Files read before anything starts (secrets, tokens, artifacts). */
 export interface Preflight {
@@ -40,7 +41,7 @@ export async function preflight(c: Config): Promise<Preflight> {
     (c.adminTokenFile === undefined
       ? undefined
       : await readSecretFile("--admin-token-file", c.adminTokenFile));
-  const plan = artifactPlan(c);
+  const plan = artifactPlan(c, await servableEtcdctl(c));
   for (const f of plan.files) {
     const info = await Deno.stat(f.path).catch(() => undefined);
     if (!info?.isFile) {
@@ -56,4 +57,12 @@ export async function preflight(c: Config): Promise<Preflight> {
     c.backup.decryptionKeyFiles,
   );
   return { secret, adminToken, plan, ...(backupKeys ? { backupKeys } : {}) };
+}
+
+/** The etcdctl file to serve next to `--etcd-bin`, when one is found (else agents need theirs). */
+async function servableEtcdctl(c: Config): Promise<string | undefined> {
+  const path = findEtcdctl(c.etcdctlBin, c.etcdBin);
+  if (!path.includes("/")) return undefined;
+  const info = await Deno.stat(path).catch(() => undefined);
+  return info?.isFile ? path : undefined;
 }
