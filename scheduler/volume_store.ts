@@ -24,7 +24,8 @@ function isRecord(x: unknown): x is VolumeRecord {
     typeof r.persistenceId === "string" && Number.isInteger(r.peerPort) &&
     Number.isInteger(r.clientPort) && Array.isArray(r.labels) &&
     Number.isInteger(r.incarnation) &&
-    (r.relaunchBy === undefined || Number.isFinite(r.relaunchBy));
+    (r.relaunchBy === undefined || Number.isFinite(r.relaunchBy)) &&
+    (r.raftIndex === undefined || typeof r.raftIndex === "string");
 }
 
 /** Reads stored records; throws naming the node and the garbage when they are not records. */

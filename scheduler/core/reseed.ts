@@ -43,6 +43,7 @@ import {
 import { isFenced, lastOrder, nextResendAt, resendOrders, sendOrder } from "./reseed_orders.ts";
 import type { ReseedRun } from "./reseed_run.ts";
 import { autoReseedAt, maybeAutoReseed } from "./reseed_trigger.ts";
+import { discardedBy, rankingWithVolumes, volumeWait } from "./reseed_volumes.ts";
 import { configuredMemberId, liveMembers, type MemberRecord, type State } from "./state.ts";
 
 /** The shortest wait for one fencing round or one seed candidate. */
@@ -148,6 +149,9 @@ function stepConfirming(ctx: Ctx, run: ReseedRun): void {
     s.reseedBlocked = ahead;
     return abort(ctx, run, ahead);
   }
+  // A member that died meanwhile may hold newer data on its volume: a new window waits for it.
+  const wait = volumeWait(s, now, ranked[0]);
+  if (wait !== undefined) return abort(ctx, run, wait);
   s.reseedBlocked = undefined;
   run.candidates = ranked.map((m) => m.taskId);
   run.reachable = s.members.filter(answered).map((m) => m.taskId);
@@ -156,8 +160,18 @@ function stepConfirming(ctx: Ctx, run: ReseedRun): void {
     reseed: run.id,
     source: run.source,
     ranking: rankingLine(ranked),
+    withVolumes: rankingWithVolumes(s, ranked),
     ...evidenceFields(s),
   });
+  const lost = discardedBy(s, ranked[0]!);
+  if (lost.length > 0) {
+    run.discards = lost;
+    log(ctx, "error", "DATA LOSS: the reseed discards what only given-up volumes held", {
+      reseed: run.id,
+      seed: ranked[0]!.name,
+      discards: lost.join("; "),
+    });
+  }
   enterFencing(ctx, run);
 }
 
@@ -270,6 +284,8 @@ function stepCleanup(ctx: Ctx, run: ReseedRun): void {
   s.lost = false;
   s.quorumLostSince = undefined;
   s.noSurvivor = undefined;
+  s.reseedWait = undefined;
+  s.volumesGivenUp = undefined;
   s.lastChangeAt = now;
   s.probeWanted = true;
   log(ctx, "warn", "reseed done: regrowing from the seed", {

@@ -60,6 +60,8 @@ export interface ReseedRun {
   seq: number;
   /** The cleanup is waiting for the destructive rate limit (logged once). */
   deferred?: boolean;
+  /** Given-up volumes whose newer data this reseed discards (see `reseed_volumes.ts`). */
+  discards?: string[];
 }
 
 /** No member is left to reseed from: nothing destructive happens until one answers. */

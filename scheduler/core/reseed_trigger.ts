@@ -20,7 +20,13 @@ import {
 } from "./reseed_evidence.ts";
 import type { ReseedRun } from "./reseed_run.ts";
 import { runningMembers, type State } from "./state.ts";
-import { awaitingRelaunch } from "./volume_relaunch.ts";
+import {
+  discardedBy,
+  holdForVolumes,
+  rankingWithVolumes,
+  volumesAhead,
+  volumeWait,
+} from "./reseed_volumes.ts";
 
 /** Updates the no-quorum window and the no-survivor flag after a probe answer. */
 export function trackQuorum(ctx: Ctx): void {
@@ -41,6 +47,8 @@ export function trackQuorum(ctx: Ctx): void {
     }
   } else if (s.quorumLostSince !== undefined) {
     s.reseedBlocked = undefined;
+    s.reseedWait = undefined;
+    s.volumesGivenUp = undefined;
     log(ctx, "info", "quorum is back", {
       after: secs(now - s.quorumLostSince),
       quorum: quorumLine(e),
@@ -107,13 +115,13 @@ export function maybeAutoReseed(ctx: Ctx): void {
     return;
   }
   if (blocker(s) !== undefined) return;
-  // Members waiting to come back from their volumes may hold newer data than any survivor:
-  // no automatic reseed until they are relaunched or given up (--member-relaunch-timeout).
-  if (awaitingRelaunch(s).length > 0) return;
   // The evidence must span the window: the latest probe started reseed-timeout after the
   // first one that found quorum lost (without any running member there is nothing to probe).
   const evidenceAt = runningMembers(s).length === 0 ? now : s.health.probeStartedAt;
   if (evidenceAt === undefined || evidenceAt - since < o.reseedTimeoutMs) return;
+  // A member waiting to come back from its volume may hold newer data than any survivor:
+  // no automatic reseed until it is relaunched or given up (--member-relaunch-timeout).
+  if (holdForVolumes(ctx)) return;
   startReseed(
     ctx,
     "auto",
@@ -155,11 +163,26 @@ export function onAdminReseed(ctx: Ctx, requestId: number | undefined): void {
   }
   const ahead = strayAhead(s, ranked[0]!);
   if (ahead !== undefined) return reply(false, ahead);
+  const ranking = `ranking: ${rankingWithVolumes(s, ranked)}`;
+  const wait = volumeWait(s, now, ranked[0]);
+  if (wait !== undefined) {
+    const first = volumesAhead(s, ranked[0])[0]!.record.member;
+    return reply(
+      false,
+      `${wait}; ${ranking}; wait for the relaunch, or give the volume up with ` +
+        `POST /members/${first}/replace and reseed again`,
+    );
+  }
+  const lost = discardedBy(s, ranked[0]!);
   const run = startReseed(ctx, "admin", "requested by an operator");
   reply(
     true,
     `${run.id} started: quorum lost (${quorumLine(e)}); best survivor so far ${
       ranked[0]!.name
-    } at raft index ${ranked[0]!.raftIndex}; confirming with a fresh probe`,
+    } at raft index ${ranked[0]!.raftIndex}; ${ranking}${
+      lost.length > 0
+        ? `; DISCARDS the data only these given-up volumes held: ${lost.join("; ")}`
+        : ""
+    }; confirming with a fresh probe`,
   );
 }

@@ -243,6 +243,13 @@ export interface State {
   noSurvivor?: NoSurvivor;
   /** Why the last reseed could not go on without discarding data (cleared with quorum). */
   reseedBlocked?: string;
+  /** Why the automatic reseed waits for a member's volume past its window (logged once). */
+  reseedWait?: string;
+  /**
+   * Members whose volume was given up while quorum was lost, with the last raft index each
+   * reported: a reseed names the data only they held (cleared with quorum or the reseed).
+   */
+  volumesGivenUp?: { member: string; raftIndex?: string; why: string }[];
   timerAt?: number;
   lastWaitReason?: string;
   /** etcds that answered the last probe although no running task owns them (orphans). */

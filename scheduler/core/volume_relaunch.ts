@@ -12,6 +12,7 @@ import { isTerminal, type Offer, type TaskStatus } from "../../lib/mesos/types.t
 import { peerUrl } from "../../contract/member_config.ts";
 import { formatTaskId } from "../../contract/task_id.ts";
 import { byTask, type Ctx, log, secs } from "./context.ts";
+import { raftNumber } from "./health.ts";
 import { buildMemberLaunch } from "./launch_spec.ts";
 import type { Plan } from "./membership.ts";
 import { clusterTokenOf } from "./offers.ts";
@@ -25,6 +26,20 @@ import {
   type VolumeRecord,
   withVolume,
 } from "./volumes.ts";
+
+/**
+ * The last raft index `r`'s member reported: the newest of its record's and of its ended
+ * tasks' (a lower bound of what its volume holds); undefined when never reported.
+ */
+export function lastKnownIndex(s: State, r: VolumeRecord): bigint | undefined {
+  const seen = [
+    r.raftIndex,
+    ...s.members.filter((m) => m.name === r.member).map((m) => m.raftIndex),
+  ]
+    .map(raftNumber)
+    .filter((i) => i !== undefined);
+  return seen.length === 0 ? undefined : seen.reduce((a, b) => (a > b ? a : b));
+}
 
 /** The records of members with no live task (waiting to be relaunched in place). */
 export function awaitingRelaunch(s: State): VolumeRecord[] {
@@ -99,6 +114,11 @@ function drop(ctx: Ctx, r: VolumeRecord, why: string): void {
   const fresh = Object.entries(s.replacedFrom ?? {}).filter(([, until]) => until > ctx.now);
   s.replacedFrom = Object.fromEntries([...fresh, [r.agentId, ctx.now + REPLACED_FROM_MS]]);
   ctx.fx.push({ type: "forgetVolume", member: r.member });
+  // Given up while quorum is lost: a reseed must say what only this volume may have held.
+  if (s.quorumLostSince !== undefined) {
+    const index = lastKnownIndex(s, r)?.toString();
+    s.volumesGivenUp = [...(s.volumesGivenUp ?? []), { member: r.member, raftIndex: index, why }];
+  }
   log(ctx, "warn", "replacing a member instead of relaunching it on its volume", {
     member: r.member,
     agent: r.agentId,
@@ -136,6 +156,7 @@ export function trackVolumes(ctx: Ctx): void {
     if (live !== undefined) {
       if (live.taskState === "TASK_RUNNING" && r.relaunchBy !== undefined) {
         r.relaunchBy = undefined;
+        r.raftIndex = undefined; // probes report it again
         save(ctx, r);
       }
       continue;
@@ -151,6 +172,8 @@ export function trackVolumes(ctx: Ctx): void {
       drop(ctx, r, "it is no longer an etcd member");
     } else if (r.relaunchBy === undefined) {
       r.relaunchBy = now + o.relaunchTimeoutMs;
+      // Kept with the deadline: a reseed (even after a scheduler restart) ranks it by this.
+      r.raftIndex = lastKnownIndex(s, r)?.toString();
       save(ctx, r);
       log(ctx, "warn", "member task ended; waiting to relaunch it in place on its volume", {
         member: r.member,

@@ -51,6 +51,11 @@ export interface VolumeRecord {
   relaunchedAt?: number;
   /** Why its volume cannot come back (agent removed, task gone): replace at once. */
   givenUp?: string;
+  /**
+   * The last raft index its member reported, kept while its task is not running: a reseed
+   * ranks it with the survivors (see `reseed_volumes.ts`).
+   */
+  raftIndex?: string;
 }
 
 /** The RESERVE and CREATE that go before a first launch with a volume. */

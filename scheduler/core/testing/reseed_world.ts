@@ -54,10 +54,9 @@ export class ReseedWorld extends World {
   /** The executor's outcome of one order. */
   order(e: Extract<Effect, { type: "executorOrder" }>): Input | undefined {
     const name = this.#name(e.taskId);
-    assert.equal(
-      e.executorId,
-      `etcd-executor-${name}-${this.tasks.get(e.taskId)!.launch.peerPort}`,
-    );
+    // A member relaunched in place on its volume runs executor `…-r<n>`.
+    const port = this.tasks.get(e.taskId)!.launch.peerPort;
+    assert.match(e.executorId, new RegExp(`^etcd-executor-${name}-${port}(-r\\d+)?$`));
     if (e.order.op === "stop" && this.hangStop.has(name)) return undefined;
     this.orders.push(`${e.order.op} ${name}`);
     const base = { type: "orderOutcome" as const, orderId: e.order.id, taskId: e.taskId };
