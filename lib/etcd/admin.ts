@@ -1,7 +1,7 @@
 /**
  * What the scheduler asks of etcd: the {@linkcode EtcdAdmin} interface and the shapes of
- * its answers. `createEtcdAdminClient` (admin_client.ts) implements it over `npm:etcd3`;
- * tests implement it with fakes (testing/etcd_admin_stub.ts).
+ * its answers. `createEtcdAdminClient` (admin_client.ts) implements it over etcd's JSON
+ * gateway; tests implement it with fakes (testing/etcd_admin_stub.ts).
  *
  * Ids, raft indexes and terms are decimal strings (etcd's uint64s exceed 2^53); compare
  * them with `BigInt`.

@@ -1,16 +1,15 @@
 /**
- * The {@linkcode EtcdAdmin} of the scheduler over `npm:etcd3`: per-member status and KV
- * hash, membership (learner add, promote, remove) and a quorum read, each mapped to its
- * etcd RPC. How a call reaches an endpoint (deadlines, one client per endpoint, trying the
- * next endpoint) is endpoints.ts; the interface and its answers are admin.ts.
+ * The {@linkcode EtcdAdmin} of the scheduler over etcd's JSON gateway (gateway.ts, no
+ * gRPC): per-member status and KV hash, membership (learner add, promote, remove), leader
+ * transfer and a quorum read, each mapped to its etcd call. How a call reaches an endpoint
+ * (deadlines, one transport per endpoint, trying the next endpoint) is endpoints.ts; the
+ * interface and its answers are admin.ts.
  *
- * Per-member calls (`status`, `hashKV`) talk to exactly that endpoint; cluster calls try
- * the configured endpoints one by one.
+ * Per-member calls (`status`, `hashKV`, `moveLeader`) talk to exactly that endpoint;
+ * cluster calls try the configured endpoints one by one.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import type { Etcd3, IHashKVResponse, IMember } from "etcd3";
 import { type Logger, silentLogger } from "../log.ts";
 import {
   type AddMemberResult,
@@ -29,6 +28,9 @@ import {
   normalizeEndpoint,
   positiveTimeout,
 } from "./endpoints.ts";
+import { EtcdGateway } from "./gateway.ts";
+import { type GatewayHeader, type GatewayMember, toBase64 } from "./gateway_json.ts";
+import { hashKeyspace } from "./keyspace_hash.ts";
 
 /** Options of {@linkcode createEtcdAdminClient}. */
 export interface EtcdAdminOptions {
@@ -44,8 +46,8 @@ export interface EtcdAdminOptions {
 }
 
 /**
- * Creates an {@linkcode EtcdAdmin} over `npm:etcd3`. Connections are opened lazily, one
- * per endpoint, and released by `close()`.
+ * Creates an {@linkcode EtcdAdmin} over etcd's JSON gateway. Connections are opened
+ * lazily, one transport per endpoint, and released by `close()`.
  *
  * @example
  * ```ts
@@ -63,7 +65,7 @@ export function createEtcdAdminClient(
 }
 
 class EtcdAdminClient implements EtcdAdmin {
-  #endpoints: EtcdEndpoints;
+  #endpoints: EtcdEndpoints<EtcdGateway>;
   #readTimeoutMs: number;
   #log: Logger;
 
@@ -74,6 +76,7 @@ class EtcdAdminClient implements EtcdAdmin {
       timeoutMs: options.timeoutMs ?? 3000,
       logger: this.#log,
       ...(options.tls ? { tls: options.tls } : {}),
+      connect: (endpoint, tls) => new EtcdGateway(endpoint, tls),
     });
     this.#readTimeoutMs = positiveTimeout("readTimeoutMs", options.readTimeoutMs ?? 2000);
   }
@@ -88,45 +91,42 @@ class EtcdAdminClient implements EtcdAdmin {
 
   async status(endpoint: string): Promise<EtcdMemberStatus> {
     const ep = normalizeEndpoint(endpoint);
-    const s = await this.#endpoints.call(ep, (c, o) => c.maintenance.status(o), { op: "status" });
+    const s = await this.#endpoints.call(
+      ep,
+      (g, o) => g.post<StatusAnswer>("maintenance/status", {}, o),
+      { op: "status" },
+    );
+    const dbSize = Number(s.dbSize ?? 0);
     return {
       endpoint: ep,
-      memberId: String(s.header.member_id),
-      leader: String(s.leader),
-      raftIndex: String(s.raftIndex),
-      raftAppliedIndex: String(s.raftAppliedIndex ?? "0"),
-      raftTerm: String(s.raftTerm),
-      isLearner: Boolean(s.isLearner),
-      dbSize: Number(s.dbSize),
-      dbSizeInUse: Number(s.dbSizeInUse ?? s.dbSize),
-      version: s.version,
+      memberId: s.header?.member_id ?? "0",
+      leader: s.leader ?? "0",
+      raftIndex: s.raftIndex ?? "0",
+      raftAppliedIndex: s.raftAppliedIndex ?? "0",
+      raftTerm: s.raftTerm ?? "0",
+      isLearner: s.isLearner === true,
+      dbSize,
+      // Left out when 0 and absent before etcd 3.4: the whole backend then.
+      dbSizeInUse: Number(s.dbSizeInUse ?? dbSize),
+      version: s.version ?? "",
       errors: [...(s.errors ?? [])],
     };
   }
 
   async hashKV(endpoint: string, revision?: string): Promise<EtcdHashKV> {
     const ep = normalizeEndpoint(endpoint);
-    const r = await this.#endpoints.call(
-      ep,
-      (c, o) =>
-        rawExec<IHashKVResponse>(c, "Maintenance", "HashKV", { revision: revision ?? "0" }, o),
-      { op: "hashKV" },
-    );
-    return {
-      endpoint: ep,
-      memberId: String(r.header.member_id),
-      hash: String(r.hash),
-      revision: revision ?? String(r.header.revision),
-      compactRevision: String(r.compact_revision),
-    };
+    const r = await this.#endpoints.call(ep, (g, o) => hashKeyspace(g, revision, o), {
+      op: "hashKV",
+    });
+    return { endpoint: ep, ...r };
   }
 
   async memberList(options: ClusterCallOptions = {}): Promise<EtcdMember[]> {
     const r = await this.#endpoints.callCluster(
-      (c, o) => c.cluster.memberList({}, o),
+      (g, o) => g.post<MembersAnswer>("cluster/member/list", {}, o),
       { op: "memberList", readOnly: true, endpoints: options.endpoints },
     );
-    return r.members.map(toMember);
+    return (r.members ?? []).map(toMember);
   }
 
   async addLearner(
@@ -139,54 +139,61 @@ class EtcdAdminClient implements EtcdAdmin {
     const peerURLs = [...peerUrls];
     try {
       const r = await this.#endpoints.callCluster(
-        (c, o) => c.cluster.memberAdd({ peerURLs, isLearner: true }, o),
+        (g, o) => g.post<AddAnswer>("cluster/member/add", { peerURLs, isLearner: true }, o),
         { op: "memberAdd", readOnly: false, endpoints: options.endpoints },
       );
-      const member = toMember(r.member);
+      const member = toMember(r.member ?? {});
       if (!member.isLearner) {
         this.#log.warn("etcd added a voting member: learners unsupported", { id: member.id });
       }
-      return { member, members: r.members.map(toMember), learner: member.isLearner };
+      return { member, members: (r.members ?? []).map(toMember), learner: member.isLearner };
     } catch (err) {
       if (!(err instanceof EtcdAdminError) || err.kind !== "unimplemented") throw err;
       this.#log.warn("etcd has no learners; adding a voting member", { peerUrls: peerURLs });
       const r = await this.#endpoints.callCluster(
-        (c, o) => c.cluster.memberAdd({ peerURLs }, o),
+        (g, o) => g.post<AddAnswer>("cluster/member/add", { peerURLs }, o),
         { op: "memberAdd", readOnly: false, endpoints: options.endpoints },
       );
-      return { member: toMember(r.member), members: r.members.map(toMember), learner: false };
+      return {
+        member: toMember(r.member ?? {}),
+        members: (r.members ?? []).map(toMember),
+        learner: false,
+      };
     }
   }
 
   async promote(memberId: string, options: ClusterCallOptions = {}): Promise<EtcdMember[]> {
     const ID = checkId(memberId);
     const r = await this.#endpoints.callCluster(
-      (c, o) => c.cluster.memberPromote({ ID }, o),
+      (g, o) => g.post<MembersAnswer>("cluster/member/promote", { ID }, o),
       { op: "memberPromote", readOnly: false, endpoints: options.endpoints },
     );
-    return r.members.map(toMember);
+    return (r.members ?? []).map(toMember);
   }
 
   async remove(memberId: string, options: ClusterCallOptions = {}): Promise<EtcdMember[]> {
     const ID = checkId(memberId);
     const r = await this.#endpoints.callCluster(
-      (c, o) => c.cluster.memberRemove({ ID }, o),
+      (g, o) => g.post<MembersAnswer>("cluster/member/remove", { ID }, o),
       { op: "memberRemove", readOnly: false, endpoints: options.endpoints },
     );
-    return r.members.map(toMember);
+    return (r.members ?? []).map(toMember);
   }
 
   async moveLeader(leaderEndpoint: string, targetMemberId: string): Promise<void> {
     const ep = normalizeEndpoint(leaderEndpoint);
     const targetID = checkId(targetMemberId);
-    await this.#endpoints.call(ep, (c, o) => c.maintenance.moveLeader({ targetID }, o), {
-      op: "moveLeader",
-    });
+    await this.#endpoints.call(
+      ep,
+      (g, o) => g.post("maintenance/transfer-leadership", { targetID }, o),
+      { op: "moveLeader" },
+    );
   }
 
   async linearizableRead(options: ClusterCallOptions = {}): Promise<LinearizableReadResult> {
+    const key = toBase64(PROBE_KEY);
     const r = await this.#endpoints.callCluster(
-      (c, o) => c.kv.range({ key: Buffer.from(PROBE_KEY), limit: 1 }, o),
+      (g, o) => g.post<{ header?: GatewayHeader }>("kv/range", { key, limit: 1 }, o),
       {
         op: "linearizableRead",
         readOnly: true,
@@ -195,39 +202,43 @@ class EtcdAdminClient implements EtcdAdmin {
       },
     );
     return {
-      memberId: String(r.header.member_id),
-      revision: String(r.header.revision),
-      raftTerm: String(r.header.raft_term),
+      memberId: r.header?.member_id ?? "0",
+      revision: r.header?.revision ?? "0",
+      raftTerm: r.header?.raft_term ?? "0",
     };
   }
 }
 
-function toMember(m: IMember): EtcdMember {
+/** maintenance/status; fields at their zero value are left out. */
+interface StatusAnswer {
+  header?: GatewayHeader;
+  version?: string;
+  dbSize?: string;
+  dbSizeInUse?: string;
+  leader?: string;
+  raftIndex?: string;
+  raftTerm?: string;
+  raftAppliedIndex?: string;
+  isLearner?: boolean;
+  errors?: string[];
+}
+
+interface MembersAnswer {
+  members?: GatewayMember[];
+}
+
+interface AddAnswer extends MembersAnswer {
+  member?: GatewayMember;
+}
+
+function toMember(m: GatewayMember): EtcdMember {
   return {
-    id: String(m.ID),
+    id: m.ID ?? "0",
     name: m.name ?? "",
     peerUrls: [...(m.peerURLs ?? [])],
     clientUrls: [...(m.clientURLs ?? [])],
-    isLearner: Boolean(m.isLearner),
+    isLearner: m.isLearner === true,
   };
-}
-
-/**
- * Calls a gRPC method through the client's connection pool by its proto name. etcd3 1.1.2
- * calls `hashKV`, but the generated gRPC stub is named `HashKV`/`hashKv`, so
- * `maintenance.hashKV()` always fails with "client[method] is not a function".
- */
-function rawExec<T>(
-  client: Etcd3,
-  service: string,
-  method: string,
-  payload: unknown,
-  options: { deadline: number },
-): Promise<T> {
-  const pool = (client.maintenance as unknown as {
-    client: { exec(s: string, m: string, p: unknown, o: unknown): Promise<T> };
-  }).client;
-  return pool.exec(service, method, payload, options);
 }
 
 function checkId(memberId: string): string {

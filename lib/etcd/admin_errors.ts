@@ -4,12 +4,7 @@
  *
  * @module
  */
-import {
-  ClientClosedError,
-  GRPCDeadlineExceededError,
-  GRPCNotImplementedError,
-  GRPCUnavailableError,
-} from "etcd3";
+import { EtcdGatewayError } from "./gateway.ts";
 
 /**
  * What went wrong, from the caller's point of view:
@@ -53,7 +48,7 @@ export class EtcdAdminError extends Error {
   /** The classification, see {@linkcode EtcdAdminErrorKind}. */
   readonly kind: EtcdAdminErrorKind;
 
-  /** Creates the error; `cause` is the underlying etcd3/gRPC error. */
+  /** Creates the error; `cause` is the underlying gateway error. */
   constructor(
     op: string,
     endpoint: string | undefined,
@@ -90,15 +85,25 @@ const MESSAGE_KINDS: [string, EtcdAdminErrorKind][] = [
   ["unknown field", "unimplemented"],
 ];
 
-/** Classifies an etcd3/gRPC error by its class and etcd's message text. */
+/** gRPC codes that name a kind when etcd's message does not. */
+const CODE_KINDS: ReadonlyMap<number, EtcdAdminErrorKind> = new Map([
+  [4, "timeout"], // DEADLINE_EXCEEDED
+  [12, "unimplemented"], // UNIMPLEMENTED
+  [14, "unavailable"], // UNAVAILABLE
+]);
+
+/**
+ * Classifies an error of an etcd call: a transport failure (no answer) by itself, etcd's
+ * answer by its message text, then by its gRPC code.
+ */
 export function classifyEtcdError(err: unknown): EtcdAdminErrorKind {
   if (err instanceof EtcdAdminError) return err.kind;
-  if (err instanceof ClientClosedError) return "closed";
+  if (err instanceof EtcdGatewayError && err.transport !== undefined) return err.transport;
   const message = err instanceof Error ? err.message.toLowerCase() : String(err).toLowerCase();
   for (const [text, kind] of MESSAGE_KINDS) if (message.includes(text)) return kind;
-  if (err instanceof GRPCDeadlineExceededError) return "timeout";
-  if (err instanceof GRPCUnavailableError) return "unavailable";
-  if (err instanceof GRPCNotImplementedError) return "unimplemented";
+  if (err instanceof EtcdGatewayError && err.grpcCode !== undefined) {
+    return CODE_KINDS.get(err.grpcCode) ?? "other";
+  }
   if (message.includes("unavailable") || message.includes("econnrefused")) return "unavailable";
   return "other";
 }

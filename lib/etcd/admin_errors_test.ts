@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
-import { ClientClosedError, GRPCDeadlineExceededError, GRPCUnavailableError } from "etcd3";
 import { classifyEtcdError, EtcdAdminError, toAdminError } from "./admin_errors.ts";
+import { EtcdGatewayError } from "./gateway.ts";
 
-Deno.test("classifyEtcdError() reads etcd's messages before the gRPC code", () => {
+const answer = (message: string, grpcCode: number) =>
+  new EtcdGatewayError(message, { grpcCode, httpStatus: 503 });
+
+Deno.test("classifyEtcdError() reads transport failures, then etcd's messages, then the gRPC code", () => {
   const cases: [unknown, string][] = [
     [
       new Error(
@@ -16,19 +19,17 @@ Deno.test("classifyEtcdError() reads etcd's messages before the gRPC code", () =
     [new Error("etcdserver: Peer URLs already exists"), "peer-url-exists"],
     [new Error("etcdserver: member ID already exist"), "peer-url-exists"],
     [new Error("etcdserver: too many learner members in cluster"), "too-many-learners"],
-    [
-      new GRPCUnavailableError("14 UNAVAILABLE: etcdserver: unhealthy cluster"),
-      "unhealthy-cluster",
-    ],
-    [
-      new GRPCUnavailableError("14 UNAVAILABLE: etcdserver: rpc not supported for learner"),
-      "learner-rpc",
-    ],
+    [answer("etcdserver: unhealthy cluster", 14), "unhealthy-cluster"],
+    [answer("etcdserver: rpc not supported for learner", 14), "learner-rpc"],
     [new Error("etcdserver: no leader"), "no-leader"],
     [new Error("etcdserver: request timed out"), "timeout"],
-    [new GRPCDeadlineExceededError("4 DEADLINE_EXCEEDED"), "timeout"],
-    [new GRPCUnavailableError("14 UNAVAILABLE: No connection established"), "unavailable"],
-    [new ClientClosedError("Cluster"), "closed"],
+    [answer("context deadline", 4), "timeout"],
+    [answer("transport is closing", 14), "unavailable"],
+    [answer("unknown service", 12), "unimplemented"],
+    [answer("etcdserver: bad leader transferee", 9), "other"],
+    [new EtcdGatewayError("Connection refused", { transport: "unavailable" }), "unavailable"],
+    [new EtcdGatewayError("no answer within 5 ms", { transport: "timeout" }), "timeout"],
+    [new EtcdGatewayError("client closed", { transport: "closed" }), "closed"],
     [new Error("something new"), "other"],
   ];
   for (const [err, kind] of cases) assert.equal(classifyEtcdError(err), kind, String(err));

@@ -1,7 +1,8 @@
 /**
- * How an etcd admin call reaches etcd: one `npm:etcd3` client per endpoint (opened lazily,
- * running each call once), a deadline on every call enforced on both sides, and cluster
- * calls that try the endpoints one by one, starting with the last one that answered.
+ * How an etcd admin call reaches etcd: one transport per endpoint (opened lazily, running
+ * each call once; the product's is the JSON gateway of gateway.ts), a deadline on every
+ * call enforced on both sides, and cluster calls that try the endpoints one by one,
+ * starting with the last one that answered.
  * A cluster call moves on only when an endpoint cannot serve it (connection failure, a
  * learner, or — for read-only calls — a timeout or no leader), so a membership change is
  * never sent twice after an ambiguous timeout.
@@ -9,13 +10,19 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { Etcd3, type IOptions } from "etcd3";
+import type { IOptions } from "etcd3";
 import type { TlsMaterial } from "../tls/files.ts";
 import type { Logger } from "../log.ts";
 import { EtcdAdminError, type EtcdAdminErrorKind, toAdminError } from "./admin_errors.ts";
 
-/** One gRPC call with its deadline (ms since the epoch). */
-export type EtcdCall<T> = (client: Etcd3, options: { deadline: number }) => Promise<T>;
+/** One call over a transport `C` with its deadline (ms since the epoch). */
+export type EtcdCall<C, T> = (client: C, options: { deadline: number }) => Promise<T>;
+
+/** What {@linkcode EtcdEndpoints} needs of a transport: that it can be closed. */
+export interface EtcdTransport {
+  /** Releases its connections; calls in flight fail. */
+  close(): void;
+}
 
 /** How {@linkcode EtcdEndpoints.call} runs a call. */
 export interface EtcdCallOptions {
@@ -34,7 +41,7 @@ export interface ClusterCallSpec extends EtcdCallOptions {
 }
 
 /** Settings of {@linkcode EtcdEndpoints}. */
-export interface EtcdEndpointsOptions {
+export interface EtcdEndpointsOptions<C extends EtcdTransport = EtcdTransport> {
   /** Client URLs (`http://h:p`) or `host:port`s of members for cluster calls. */
   endpoints: readonly string[];
   /** Deadline of each attempt in ms (validated with {@linkcode positiveTimeout}). */
@@ -46,18 +53,16 @@ export interface EtcdEndpointsOptions {
    * connections.
    */
   tls?: () => TlsMaterial;
+  /**
+   * Opens the transport to `endpoint` (`host:port`), with the TLS identity when there is
+   * one; it runs each call once (we do our own endpoint iteration).
+   */
+  connect: (endpoint: string, tls: TlsMaterial | undefined) => C;
 }
 
-type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
-
-/** A fault policy that runs the call once: we do our own endpoint iteration. */
-const ONCE = {
-  execute: (fn: (ctx: { signal: AbortSignal; attempt: number }) => unknown) =>
-    fn({ signal: new AbortController().signal, attempt: 0 }),
-} as unknown as Policy;
-
 /**
- * gRPC channel options of every etcd client we open. Retries are off: a call that cannot
+ * gRPC channel options of every `npm:etcd3` client we open (test and chaos clients; the
+ * scheduler talks to etcd over the JSON gateway). Retries are off: a call that cannot
  * start on a connection that just broke (an etcd restarting on the same port) is otherwise
  * retried "transparently" by grpc-js with no limit and no delay, in microtasks, so on Deno
  * the broken session is never destroyed (that waits for `setImmediate`) and the process
@@ -128,16 +133,17 @@ export function positiveTimeout(name: string, value: number): number {
   return value;
 }
 
-/** The endpoints of an etcd cluster and one client per endpoint asked. */
-export class EtcdEndpoints {
+/** The endpoints of an etcd cluster and one transport per endpoint asked. */
+export class EtcdEndpoints<C extends EtcdTransport> {
   #endpoints: string[];
-  #clients = new Map<string, Etcd3>();
+  #clients = new Map<string, C>();
   #timeoutMs: number;
   #log: Logger;
   #closed = false;
   #preferred: string | undefined;
   #tls: (() => TlsMaterial) | undefined;
   #tlsSeen: TlsMaterial | undefined;
+  #connect: (endpoint: string, tls: TlsMaterial | undefined) => C;
 
   /**
    * Creates the pool; no connection is opened until a call needs one.
@@ -145,11 +151,12 @@ export class EtcdEndpoints {
    * @throws {TypeError} naming an endpoint that is not `host:port`.
    * @throws {RangeError} naming a non-positive timeout.
    */
-  constructor(options: EtcdEndpointsOptions) {
+  constructor(options: EtcdEndpointsOptions<C>) {
     this.#endpoints = options.endpoints.map(normalizeEndpoint);
     this.#timeoutMs = positiveTimeout("timeoutMs", options.timeoutMs);
     this.#log = options.logger;
     this.#tls = options.tls;
+    this.#connect = options.connect;
   }
 
   /** Replaces the endpoints cluster calls use; closes clients no longer listed. */
@@ -177,7 +184,7 @@ export class EtcdEndpoints {
    * @throws {EtcdAdminError} of the last endpoint tried, or the first that cannot be
    * retried elsewhere.
    */
-  async callCluster<T>(call: EtcdCall<T>, spec: ClusterCallSpec): Promise<T> {
+  async callCluster<T>(call: EtcdCall<C, T>, spec: ClusterCallSpec): Promise<T> {
     const { op, readOnly } = spec;
     const given = spec.endpoints ? spec.endpoints.map(normalizeEndpoint) : this.#endpoints;
     if (given.length === 0) {
@@ -208,7 +215,7 @@ export class EtcdEndpoints {
    *
    * @throws {EtcdAdminError} of kind `timeout`, `closed` or what etcd answered.
    */
-  async call<T>(endpoint: string, call: EtcdCall<T>, options: EtcdCallOptions): Promise<T> {
+  async call<T>(endpoint: string, call: EtcdCall<C, T>, options: EtcdCallOptions): Promise<T> {
     const { op } = options;
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     if (this.#closed) throw new EtcdAdminError(op, endpoint, "closed", "client closed");
@@ -232,7 +239,7 @@ export class EtcdEndpoints {
     }
   }
 
-  #client(endpoint: string): Etcd3 {
+  #client(endpoint: string): C {
     const tls = this.#tls?.();
     if (tls !== this.#tlsSeen) {
       // A renewed identity: connections made with the old one are replaced.
@@ -242,12 +249,7 @@ export class EtcdEndpoints {
     }
     let client = this.#clients.get(endpoint);
     if (client === undefined) {
-      client = new Etcd3({
-        hosts: [endpoint],
-        dialTimeout: this.#timeoutMs,
-        faultHandling: { global: ONCE, host: () => ONCE },
-        ...etcd3Options(endpoint, tls),
-      });
+      client = this.#connect(endpoint, tls);
       this.#clients.set(endpoint, client);
     }
     return client;

@@ -2,7 +2,7 @@
  * What the scheduler's maintenance asks of etcd besides membership: alarms (list and
  * disarm), the current revision, compaction and defragmentation. The
  * {@linkcode EtcdMaintenance} interface and its answers; `createEtcdMaintenanceClient`
- * (maintenance_client.ts) implements it over `npm:etcd3`.
+ * (maintenance_client.ts) implements it over etcd's JSON gateway.
  *
  * Member ids and revisions are decimal strings (etcd's uint64s exceed 2^53).
  *

@@ -1,16 +1,18 @@
 /**
- * The {@linkcode EtcdMaintenance} of the scheduler over `npm:etcd3`: AlarmList and alarm
- * deactivation, the current revision, a physical compaction and per-member
- * defragmentation, each mapped to its etcd RPC. Calls reach etcd as the admin client's do
- * (endpoints.ts: one client per endpoint, deadlines, cluster calls trying the next one).
+ * The {@linkcode EtcdMaintenance} of the scheduler over etcd's JSON gateway (gateway.ts,
+ * no gRPC): AlarmList and alarm deactivation, the current revision, a physical compaction
+ * and per-member defragmentation, each mapped to its etcd call. Calls reach etcd as the
+ * admin client's do (endpoints.ts: one transport per endpoint, deadlines, cluster calls
+ * trying the next one).
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ClusterCallOptions } from "./admin.ts";
 import { EtcdAdminError } from "./admin_errors.ts";
 import { EtcdEndpoints, type EtcdEndpointsOptions, normalizeEndpoint } from "./endpoints.ts";
+import { EtcdGateway } from "./gateway.ts";
+import { type GatewayHeader, toBase64 } from "./gateway_json.ts";
 import {
   alarmTypeOf,
   type CompactResult,
@@ -33,13 +35,13 @@ export interface EtcdMaintenanceOptions {
   logger?: Logger;
 }
 
-/** gRPC enum values of etcd's AlarmRequest. */
+/** Enum values of etcd's AlarmRequest. */
 const ACTION = { GET: 0, DEACTIVATE: 2 } as const;
 const ALARM = { NONE: 0, NOSPACE: 1, CORRUPT: 2 } as const;
 
 /**
- * Creates an {@linkcode EtcdMaintenance} over `npm:etcd3`. Connections are opened lazily, one
- * per endpoint, and released by `close()`.
+ * Creates an {@linkcode EtcdMaintenance} over etcd's JSON gateway. Connections are opened
+ * lazily, one transport per endpoint, and released by `close()`.
  *
  * @example
  * ```ts
@@ -55,7 +57,7 @@ export function createEtcdMaintenanceClient(options: EtcdMaintenanceOptions): Et
 }
 
 class EtcdMaintenanceClient implements EtcdMaintenance {
-  #endpoints: EtcdEndpoints;
+  #endpoints: EtcdEndpoints<EtcdGateway>;
   #defragTimeoutMs: number;
   #compactTimeoutMs: number;
 
@@ -65,6 +67,7 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
       timeoutMs: options.timeoutMs ?? 5000,
       logger: options.logger ?? silentLogger,
       ...(options.tls ? { tls: options.tls } : {}),
+      connect: (endpoint, tls) => new EtcdGateway(endpoint, tls),
     });
     this.#defragTimeoutMs = options.defragTimeoutMs ?? 120_000;
     this.#compactTimeoutMs = options.compactTimeoutMs ?? 60_000;
@@ -80,7 +83,12 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
 
   async alarms(options: ClusterCallOptions = {}): Promise<EtcdAlarm[]> {
     const r = await this.#endpoints.callCluster(
-      (c, o) => c.maintenance.alarm({ action: ACTION.GET, memberID: 0, alarm: ALARM.NONE }, o),
+      (g, o) =>
+        g.post<AlarmAnswer>("maintenance/alarm", {
+          action: ACTION.GET,
+          memberID: "0",
+          alarm: ALARM.NONE,
+        }, o),
       { op: "alarmList", readOnly: true, endpoints: options.endpoints },
     );
     return alarmsOf(r.alarms);
@@ -94,8 +102,8 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
       );
     }
     await this.#endpoints.callCluster(
-      (c, o) =>
-        c.maintenance.alarm({
+      (g, o) =>
+        g.post<AlarmAnswer>("maintenance/alarm", {
           action: ACTION.DEACTIVATE,
           memberID: alarm.memberId,
           alarm: ALARM[alarm.alarm],
@@ -107,11 +115,15 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
 
   async revision(options: ClusterCallOptions = {}): Promise<string> {
     const r = await this.#endpoints.callCluster(
-      (c, o) =>
-        c.kv.range({ key: Buffer.from("etcd-mesos/revision"), limit: 1, serializable: false }, o),
+      (g, o) =>
+        g.post<{ header?: GatewayHeader }>(
+          "kv/range",
+          { key: toBase64("etcd-mesos/revision"), limit: 1, serializable: false },
+          o,
+        ),
       { op: "revision", readOnly: true, endpoints: options.endpoints },
     );
-    return String(r.header.revision);
+    return r.header?.revision ?? "0";
   }
 
   async compact(revision: string, options: ClusterCallOptions = {}): Promise<CompactResult> {
@@ -122,7 +134,7 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
     }
     try {
       await this.#endpoints.callCluster(
-        (c, o) => c.kv.compact({ revision, physical: true }, o),
+        (g, o) => g.post("kv/compaction", { revision, physical: true }, o),
         {
           op: "compact",
           readOnly: false,
@@ -141,18 +153,23 @@ class EtcdMaintenanceClient implements EtcdMaintenance {
 
   async defragment(endpoint: string): Promise<void> {
     const ep = normalizeEndpoint(endpoint);
-    await this.#endpoints.call(ep, (c, o) => c.maintenance.defragment(o), {
+    await this.#endpoints.call(ep, (g, o) => g.post("maintenance/defragment", {}, o), {
       op: "defragment",
       timeoutMs: this.#defragTimeoutMs,
     });
   }
 }
 
-function alarmsOf(list: readonly { memberID: unknown; alarm: unknown }[] | undefined): EtcdAlarm[] {
+/** maintenance/alarm; `alarm` comes as the enum's name. */
+interface AlarmAnswer {
+  alarms?: { memberID?: string; alarm?: string | number }[];
+}
+
+function alarmsOf(list: AlarmAnswer["alarms"]): EtcdAlarm[] {
   const out: EtcdAlarm[] = [];
   for (const a of list ?? []) {
     const alarm = alarmTypeOf(a.alarm);
-    if (alarm !== undefined) out.push({ memberId: String(a.memberID), alarm });
+    if (alarm !== undefined) out.push({ memberId: a.memberID ?? "0", alarm });
   }
   return out;
 }
