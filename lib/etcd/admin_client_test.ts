@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { createEtcdAdminClient } from "./admin_client.ts";
 import { EtcdAdminError } from "./admin_errors.ts";
 import { normalizeEndpoint } from "./endpoints.ts";
-import { etcdArgv } from "./argv.ts";
 import { startEtcd } from "./testing/etcd_server.ts";
+import { type EtcdJoiner, startJoiner } from "./testing/etcd_joiner.ts";
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -20,55 +20,6 @@ async function kindOf(p: Promise<unknown>): Promise<string> {
     return err.kind;
   }
   assert.fail("the call succeeded");
-}
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-    return res.ok && JSON.parse(await res.text()).health === "true";
-  } catch {
-    return false;
-  }
-}
-
-/** Starts an etcd that joins `initialCluster` as an `existing` member (a learner here). */
-async function startJoiner(name: string, peerPort: number, initialCluster: string) {
-  const dir = await Deno.makeTempDir({ prefix: "etcd-learner-" });
-  const clientPort = freePort();
-  const args = etcdArgv({
-    name,
-    host: "127.0.0.1",
-    peerPort,
-    clientPort,
-    initialCluster,
-    clusterState: "existing",
-    clusterToken: "unused-when-joining",
-  }, { dataDir: `${dir}/data`, extraArgs: ["--log-level=warn"] });
-  const child = new Deno.Command("/usr/bin/etcd", {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const stop = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already exited
-    }
-    await child.status;
-    await Deno.remove(dir, { recursive: true });
-  };
-  const deadline = Date.now() + 30_000;
-  while (!(await healthy(clientUrl))) {
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`learner ${name} not healthy at ${clientUrl}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { clientUrl, stop };
 }
 
 async function retry<T>(what: string, fn: () => Promise<T>, retryKind: string): Promise<T> {
@@ -117,7 +68,7 @@ Deno.test("status() describes exactly the member asked, with decimal uint64 stri
 Deno.test("addLearner(), promote() and remove() take a second etcd through a learner join", async () => {
   const etcd = await startEtcd({ name: "seed" });
   const admin = createEtcdAdminClient({ endpoints: [etcd.clientUrl], timeoutMs: 5000 });
-  let joiner: { clientUrl: string; stop: () => Promise<void> } | undefined;
+  let joiner: EtcdJoiner | undefined;
   try {
     const peerPort = freePort();
     const peerUrl = `http://127.0.0.1:${peerPort}`;
