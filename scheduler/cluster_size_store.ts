@@ -6,14 +6,15 @@
  * @module
  */
 import type { Logger } from "../lib/log.ts";
-import { createZnodeBlob } from "../lib/zk/znode_blob.ts";
-import { parseZkUrl } from "../lib/zk/url.ts";
+import { createRecordStore } from "../lib/zk/record_store.ts";
 import { clusterSizeProblem } from "./core/resize.ts";
 import { frameworkNode } from "../lib/zk/framework_node.ts";
 
+const CLUSTER_SIZE_SUFFIX = "cluster_size";
+
 /** The znode of `frameworkName`'s cluster size under `chroot`. */
 export function clusterSizeNode(chroot: string, frameworkName: string): string {
-  return frameworkNode(chroot, frameworkName, "cluster_size");
+  return frameworkNode(chroot, frameworkName, CLUSTER_SIZE_SUFFIX);
 }
 
 /** Reads a stored size; throws naming the node and the garbage when it is not a size. */
@@ -38,20 +39,9 @@ export interface ClusterSizeStore {
 export function createClusterSizeStore(
   options: { zk: string; frameworkName: string; logger?: Logger },
 ): ClusterSizeStore {
-  const url = parseZkUrl(options.zk);
-  const blob = createZnodeBlob({
-    zk: url,
-    node: clusterSizeNode(url.chroot, options.frameworkName),
-    logger: options.logger,
+  return createRecordStore<number>({
+    ...options,
+    suffix: CLUSTER_SIZE_SUFFIX,
+    codec: { encode: String, decode: decodeClusterSize },
   });
-  return {
-    async load() {
-      const data = await blob.read();
-      return data === undefined
-        ? undefined
-        : decodeClusterSize(new TextDecoder().decode(data), blob.node);
-    },
-    save: (size) => blob.write(String(size)),
-    close: () => blob.close(),
-  };
 }

@@ -8,14 +8,15 @@
  */
 import type { Logger } from "../lib/log.ts";
 import { frameworkNode } from "../lib/zk/framework_node.ts";
-import { parseZkUrl } from "../lib/zk/url.ts";
-import { createZnodeBlob } from "../lib/zk/znode_blob.ts";
+import { createRecordStore } from "../lib/zk/record_store.ts";
 import { parseEtcdSpec } from "../contract/etcd_spec.ts";
 import type { RollingRestartRecord } from "./core/rolling_restart_run.ts";
 
+const ROLLING_RESTART_SUFFIX = "rolling_restart";
+
 /** The znode of `frameworkName`'s rolling restart under `chroot`. */
 export function rollingRestartNode(chroot: string, frameworkName: string): string {
-  return frameworkNode(chroot, frameworkName, "rolling_restart");
+  return frameworkNode(chroot, frameworkName, ROLLING_RESTART_SUFFIX);
 }
 
 const names = (v: unknown): v is string[] =>
@@ -95,20 +96,9 @@ export interface RollingRestartStore {
 export function createRollingRestartStore(
   options: { zk: string; frameworkName: string; logger?: Logger },
 ): RollingRestartStore {
-  const url = parseZkUrl(options.zk);
-  const blob = createZnodeBlob({
-    zk: url,
-    node: rollingRestartNode(url.chroot, options.frameworkName),
-    logger: options.logger,
+  return createRecordStore<RollingRestartRecord>({
+    ...options,
+    suffix: ROLLING_RESTART_SUFFIX,
+    codec: { encode: (record) => JSON.stringify(record), decode: decodeRollingRestart },
   });
-  return {
-    async load() {
-      const data = await blob.read();
-      return data === undefined
-        ? undefined
-        : decodeRollingRestart(new TextDecoder().decode(data), blob.node);
-    },
-    save: (record) => blob.write(JSON.stringify(record)),
-    close: () => blob.close(),
-  };
 }

@@ -7,14 +7,15 @@
  * @module
  */
 import type { Logger } from "../lib/log.ts";
-import { createZnodeBlob } from "../lib/zk/znode_blob.ts";
-import { parseZkUrl } from "../lib/zk/url.ts";
+import { createRecordStore } from "../lib/zk/record_store.ts";
 import { frameworkNode } from "../lib/zk/framework_node.ts";
 import type { VolumeRecord } from "./core/volumes.ts";
 
+const VOLUMES_SUFFIX = "volumes";
+
 /** The znode of `frameworkName`'s volume records under `chroot`. */
 export function volumesNode(chroot: string, frameworkName: string): string {
-  return frameworkNode(chroot, frameworkName, "volumes");
+  return frameworkNode(chroot, frameworkName, VOLUMES_SUFFIX);
 }
 
 function isRecord(x: unknown): x is VolumeRecord {
@@ -60,33 +61,28 @@ export interface VolumeStore {
 export function createVolumeStore(
   options: { zk: string; frameworkName: string; logger?: Logger },
 ): VolumeStore {
-  const url = parseZkUrl(options.zk);
-  const blob = createZnodeBlob({
-    zk: url,
-    node: volumesNode(url.chroot, options.frameworkName),
-    logger: options.logger,
+  // One JSON object, member name → record, written whole.
+  const store = createRecordStore<Record<string, VolumeRecord>>({
+    ...options,
+    suffix: VOLUMES_SUFFIX,
+    codec: {
+      encode: (all) => JSON.stringify(all),
+      decode: (text, node) =>
+        Object.fromEntries(decodeVolumeRecords(text, node).map((r) => [r.member, r])),
+    },
   });
   let records: Record<string, VolumeRecord> | undefined;
-  const current = async () => {
-    if (records === undefined) {
-      const data = await blob.read();
-      const list = data === undefined
-        ? []
-        : decodeVolumeRecords(new TextDecoder().decode(data), blob.node);
-      records = Object.fromEntries(list.map((r) => [r.member, r]));
-    }
-    return records;
-  };
+  const current = async () => records ??= (await store.load()) ?? {};
   const write = async (change: (all: Record<string, VolumeRecord>) => void) => {
     const next = { ...(await current()) };
     change(next);
-    await blob.write(JSON.stringify(next));
+    await store.save(next);
     records = next;
   };
   return {
     load: async () => Object.values(await current()),
     save: (record) => write((all) => void (all[record.member] = structuredClone(record))),
     forget: (member) => write((all) => void delete all[member]),
-    close: () => blob.close(),
+    close: () => store.close(),
   };
 }

@@ -3,11 +3,12 @@
  * `<chroot>/<framework-name>_framework_id` holding the raw id bytes, as the original
  * etcd-mesos did.
  *
- * Every operation runs in order on one lazily opened ZooKeeper session. While ZooKeeper is
- * unreachable an operation is retried with backoff (the returned promise settles once it
- * succeeds), so a caller that does not await it (`save` from the scheduler loop) is never
- * blocked. A node holding something that is not a plausible framework id is reported with an
- * error naming the node and the value, and left untouched.
+ * A thin wrapper over {@linkcode createRecordStore}: every operation runs in order on one
+ * lazily opened ZooKeeper session. While ZooKeeper is unreachable an operation is retried with
+ * backoff (the returned promise settles once it succeeds), so a caller that does not await it
+ * (`save` from the scheduler loop) is never blocked. The last save wins (a new leader writes
+ * its id whatever the node held). A node holding something that is not a plausible framework
+ * id is reported with an error naming the node and the value, and left untouched.
  *
  * @example
  * ```ts
@@ -19,14 +20,14 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { Backoff, waitFor } from "../mesos/backoff.ts";
-import { ZkClient } from "./client.ts";
-import { ZkConnectError, ZkError } from "./errors.ts";
+import type { ZkClient } from "./client.ts";
 import type { ZkConnectOptions } from "./session.ts";
-import { formatZkUrl, parseZkUrl, type ZkUrl } from "./url.ts";
+import type { ZkUrl } from "./url.ts";
 import { frameworkNode } from "./framework_node.ts";
+import { createRecordStore } from "./record_store.ts";
+import { ZnodeBlobClosedError } from "./znode_blob.ts";
 
 /** The stored value is not a plausible framework id; nothing was changed. */
 export class FrameworkIdError extends Error {
@@ -48,12 +49,9 @@ export class FrameworkIdError extends Error {
 }
 
 /** The store was closed; pending and later operations fail with this. */
-export class FrameworkIdStoreClosedError extends Error {
-  constructor(node: string) {
-    super(`The framework id store for ${node} is closed`);
-    this.name = "FrameworkIdStoreClosedError";
-  }
-}
+export const FrameworkIdStoreClosedError = ZnodeBlobClosedError;
+/** The store was closed; pending and later operations fail with this. */
+export type FrameworkIdStoreClosedError = ZnodeBlobClosedError;
 
 /** Options of {@linkcode createFrameworkIdStore}. */
 export interface FrameworkIdStoreOptions {
@@ -95,8 +93,10 @@ export interface FrameworkIdStore {
 
 /** The znode of `frameworkName`'s id under `chroot`. */
 export function frameworkIdNode(chroot: string, frameworkName: string): string {
-  return frameworkNode(chroot, frameworkName, "framework_id");
+  return frameworkNode(chroot, frameworkName, FRAMEWORK_ID_SUFFIX);
 }
+
+const FRAMEWORK_ID_SUFFIX = "framework_id";
 
 /**
  * True for what a Mesos master mints as a framework id: `<master id>-<4+ digits>`, at most
@@ -106,167 +106,6 @@ export function isPlausibleFrameworkId(value: string): boolean {
   return value.length <= 255 && /^[A-Za-z0-9][A-Za-z0-9._:-]*-[0-9]{4,}$/.test(value);
 }
 
-/** Error codes after which the session is no use and a new one is needed. */
-const RETRY_CODES: ReadonlySet<string> = new Set([
-  "CONNECTION_LOSS",
-  "SESSION_EXPIRED",
-  "SESSION_MOVED",
-  "OPERATION_TIMEOUT",
-  "CLOSED",
-  "SYSTEM_ERROR",
-]);
-
-const decoder = new TextDecoder();
-
-class ZkFrameworkIdStore implements FrameworkIdStore {
-  readonly node: string;
-  readonly #zk: ZkUrl;
-  readonly #log: Logger;
-  readonly #clock: Clock;
-  readonly #sessionTimeoutMs: number;
-  readonly #backoff: { minMs: number; maxMs: number };
-  readonly #connect: NonNullable<FrameworkIdStoreOptions["connect"]>;
-  readonly #closing = new AbortController();
-  #client: ZkClient | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
-
-  constructor(options: FrameworkIdStoreOptions) {
-    this.#zk = typeof options.zk === "string" ? parseZkUrl(options.zk) : options.zk;
-    this.node = frameworkIdNode(this.#zk.chroot, options.frameworkName);
-    this.#log = (options.logger ?? silentLogger).child({
-      component: "framework-id-store",
-      node: this.node,
-    });
-    this.#clock = options.clock ?? systemClock;
-    this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
-    this.#backoff = {
-      minMs: options.backoff?.minMs ?? 500,
-      maxMs: options.backoff?.maxMs ?? 10_000,
-    };
-    this.#connect = options.connect ?? ((s, o) => ZkClient.connect(s, o));
-  }
-
-  load(): Promise<string | undefined> {
-    return this.#enqueue("load", async (zk) => {
-      let data: Uint8Array;
-      try {
-        data = (await zk.getData(this.node)).data;
-      } catch (error) {
-        if (error instanceof ZkError && error.code === "NO_NODE") return undefined;
-        throw error;
-      }
-      const value = decoder.decode(data);
-      if (!isPlausibleFrameworkId(value)) throw new FrameworkIdError(this.node, value);
-      return value;
-    });
-  }
-
-  save(id: string): Promise<void> {
-    if (typeof id !== "string" || !isPlausibleFrameworkId(id)) {
-      return Promise.reject(
-        new TypeError(`Cannot save framework id ${JSON.stringify(id)}: not a Mesos framework id`),
-      );
-    }
-    return this.#enqueue("save", async (zk) => {
-      await zk.mkdirp(this.#zk.chroot);
-      try {
-        await zk.create(this.node, id, "persistent");
-      } catch (error) {
-        if (!(error instanceof ZkError && error.code === "NODE_EXISTS")) throw error;
-        await zk.setData(this.node, id);
-      }
-      this.#log.info("framework id saved", { frameworkId: id });
-    });
-  }
-
-  clear(): Promise<void> {
-    return this.#enqueue("clear", async (zk) => {
-      try {
-        await zk.remove(this.node);
-        this.#log.warn("framework id cleared");
-      } catch (error) {
-        if (!(error instanceof ZkError && error.code === "NO_NODE")) throw error;
-      }
-    });
-  }
-
-  async close(): Promise<void> {
-    if (!this.#closing.signal.aborted) {
-      this.#closing.abort(new FrameworkIdStoreClosedError(this.node));
-    }
-    // Closing the session first fails a call stuck on a lost connection.
-    await this.#dropSession();
-    await this.#chain.catch(() => {});
-    await this.#dropSession();
-  }
-
-  /** Runs `op` after every earlier operation, retrying it while ZooKeeper is unreachable. */
-  #enqueue<T>(what: string, op: (zk: ZkClient) => Promise<T>): Promise<T> {
-    const run = this.#chain.catch(() => {}).then(() => this.#retrying(what, op));
-    this.#chain = run;
-    return run;
-  }
-
-  async #retrying<T>(what: string, op: (zk: ZkClient) => Promise<T>): Promise<T> {
-    const backoff = new Backoff(this.#backoff);
-    const signal = this.#closing.signal;
-    for (;;) {
-      if (signal.aborted) throw signal.reason;
-      try {
-        return await op(await this.#session());
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        if (!retryable(error)) throw error;
-        await this.#dropSession();
-        const delayMs = backoff.next();
-        this.#log.warn(`ZooKeeper unreachable; retrying ${what}`, {
-          zk: formatZkUrl(this.#zk, { mask: true }),
-          error,
-          delayMs,
-          attempt: backoff.attempts,
-        });
-        await waitFor(delayMs, this.#clock, signal).catch(() => {});
-      }
-    }
-  }
-
-  async #session(): Promise<ZkClient> {
-    const current = this.#client;
-    if (current !== undefined && (current.state === "connected" || current.state === "read_only")) {
-      return current;
-    }
-    await this.#dropSession();
-    const client = await this.#connect(this.#zk.servers, {
-      sessionTimeoutMs: this.#sessionTimeoutMs,
-      connectTimeoutMs: this.#sessionTimeoutMs,
-      retryDelayMs: Math.min(this.#backoff.minMs, 1000),
-      logger: this.#log,
-      auth: this.#zk.auth,
-      signal: this.#closing.signal,
-    });
-    if (this.#closing.signal.aborted) {
-      await client.close();
-      throw this.#closing.signal.reason;
-    }
-    this.#client = client;
-    return client;
-  }
-
-  async #dropSession(): Promise<void> {
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.close();
-  }
-}
-
-function retryable(error: unknown): boolean {
-  if (error instanceof ZkError) return RETRY_CODES.has(error.code);
-  if (error instanceof ZkConnectError) return error.reason !== "auth_failed";
-  // ZkConnectError (timeout, expired) and socket errors: try a new session later.
-  return error instanceof Error && !(error instanceof FrameworkIdError) &&
-    !(error instanceof TypeError) && !(error instanceof RangeError);
-}
-
 /**
  * Creates a store for `options.frameworkName`'s id under the `zk://` chroot. Nothing connects
  * until the first operation.
@@ -274,5 +113,39 @@ function retryable(error: unknown): boolean {
  * @throws {TypeError | RangeError} naming a malformed `zk` URL or framework name.
  */
 export function createFrameworkIdStore(options: FrameworkIdStoreOptions): FrameworkIdStore {
-  return new ZkFrameworkIdStore(options);
+  const { frameworkName, logger, ...rest } = options;
+  const store = createRecordStore<string>({
+    ...rest,
+    frameworkName,
+    suffix: FRAMEWORK_ID_SUFFIX,
+    logger,
+    overwrite: true,
+    codec: {
+      encode(id) {
+        if (typeof id !== "string" || !isPlausibleFrameworkId(id)) {
+          throw new TypeError(
+            `Cannot save framework id ${JSON.stringify(id)}: not a Mesos framework id`,
+          );
+        }
+        return id;
+      },
+      decode(value, node) {
+        if (!isPlausibleFrameworkId(value)) throw new FrameworkIdError(node, value);
+        return value;
+      },
+    },
+  });
+  const log = (logger ?? silentLogger).child({ component: "framework-id-store", node: store.node });
+  return {
+    node: store.node,
+    load: () => store.load(),
+    async save(id) {
+      await store.save(id);
+      log.info("framework id saved", { frameworkId: id });
+    },
+    async clear() {
+      if (await store.clear()) log.warn("framework id cleared");
+    },
+    close: () => store.close(),
+  };
 }

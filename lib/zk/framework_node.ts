@@ -1,6 +1,7 @@
 /**
  * The znodes a framework keeps under its chroot: `<chroot>/<framework-name>_<suffix>`
- * (`_framework_id`, `_leader`, `_events`, `_cluster_size`).
+ * (`_framework_id`, `_leader`, `_events`, `_cluster_size`, `_rolling_restart`, `_volumes`;
+ * the typed records among them go through `record_store.ts`).
  *
  * @module
  */

@@ -2,8 +2,9 @@
  * One persistent znode whose data is read and replaced whole (e.g. a JSON document), on one
  * lazily opened ZooKeeper session. Writes are checked against the version last read or
  * written, so a second writer (another scheduler that took over) is noticed instead of being
- * overwritten: the write fails with {@linkcode ZnodeConflictError}. While ZooKeeper is
- * unreachable an operation is retried with backoff until it succeeds or the blob is closed.
+ * overwritten: the write fails with {@linkcode ZnodeConflictError} (unless `overwrite` is
+ * set: the last writer wins). While ZooKeeper is unreachable an operation is retried with
+ * backoff until it succeeds or the blob is closed. `record_store.ts` puts typed records on it.
  *
  * @example
  * ```ts
@@ -58,6 +59,10 @@ export interface ZnodeBlobOptions {
   sessionTimeoutMs?: number;
   /** Retry delays while ZooKeeper is unreachable (default 500 ms doubling up to 10 s). */
   backoff?: { minMs?: number; maxMs?: number };
+  /** Writes replace whatever the node holds, without the version check. Default false. */
+  overwrite?: boolean;
+  /** Opens sessions; default {@linkcode ZkClient.connect}. */
+  connect?: (servers: string, options: ZkConnectOptions) => Promise<ZkClient>;
 }
 
 /** A znode read and written whole. */
@@ -72,6 +77,8 @@ export interface ZnodeBlob {
    * @throws {ZnodeConflictError} when the node changed since this blob last read or wrote it.
    */
   write(data: Uint8Array | string): Promise<void>;
+  /** Deletes the node (absent is fine); true when there was one. */
+  remove(): Promise<boolean>;
   /** Stops retrying and closes the session; pending operations reject. Idempotent. */
   close(): Promise<void>;
 }
@@ -101,6 +108,8 @@ class Blob implements ZnodeBlob {
   readonly #clock: Clock;
   readonly #sessionTimeoutMs: number;
   readonly #backoff: { minMs: number; maxMs: number };
+  readonly #overwrite: boolean;
+  readonly #connect: NonNullable<ZnodeBlobOptions["connect"]>;
   readonly #closing = new AbortController();
   #client: ZkClient | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -120,6 +129,8 @@ class Blob implements ZnodeBlob {
       minMs: options.backoff?.minMs ?? 500,
       maxMs: options.backoff?.maxMs ?? 10_000,
     };
+    this.#overwrite = options.overwrite ?? false;
+    this.#connect = options.connect ?? ((servers, o) => ZkClient.connect(servers, o));
   }
 
   read(): Promise<Uint8Array | undefined> {
@@ -138,6 +149,7 @@ class Blob implements ZnodeBlob {
 
   write(data: Uint8Array | string): Promise<void> {
     return this.#enqueue("write", async (zk) => {
+      if (this.#overwrite) return this.#overwriteWith(zk, data);
       if (this.#version === -2) {
         const stat = await zk.exists(this.node);
         this.#version = stat?.version ?? -1;
@@ -161,6 +173,32 @@ class Blob implements ZnodeBlob {
         }
         throw error;
       }
+    });
+  }
+
+  /** The last writer wins: create the node, or replace whatever it holds. */
+  async #overwriteWith(zk: ZkClient, data: Uint8Array | string): Promise<void> {
+    await zk.mkdirp(this.#zk.chroot);
+    try {
+      await zk.create(this.node, data, "persistent");
+      this.#version = 0;
+    } catch (error) {
+      if (!isCode(error, "NODE_EXISTS")) throw error;
+      this.#version = (await zk.setData(this.node, data)).version;
+    }
+  }
+
+  remove(): Promise<boolean> {
+    return this.#enqueue("remove", async (zk) => {
+      let removed = true;
+      try {
+        await zk.remove(this.node);
+      } catch (error) {
+        if (!isCode(error, "NO_NODE")) throw error;
+        removed = false;
+      }
+      this.#version = -1;
+      return removed;
     });
   }
 
@@ -203,7 +241,7 @@ class Blob implements ZnodeBlob {
     const current = this.#client;
     if (current !== undefined && current.state === "connected") return current;
     await this.#dropSession();
-    const client = await ZkClient.connect(
+    const client = await this.#connect(
       this.#zk.servers,
       {
         sessionTimeoutMs: this.#sessionTimeoutMs,
