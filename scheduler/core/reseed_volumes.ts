@@ -77,7 +77,8 @@ export function volumeWait(
     const until = r.relaunchBy === undefined ? "" : `, replaced in ${secs(r.relaunchBy - now)}`;
     return `${r.member}@${index ?? "?"} (volume on agent ${r.agentId}${until})`;
   });
-  return `waiting to relaunch ${names.join(", ")} in place: its volume may hold data newer ` +
+  const which = ahead.length === 1 ? "its volume" : "their volumes";
+  return `waiting to relaunch ${names.join(", ")} in place: ${which} may hold data newer ` +
     `than the best survivor's (${than})`;
 }
 

@@ -3,6 +3,9 @@ import type { Offer } from "../../lib/mesos/types.ts";
 import type { Effect, MemberLaunch } from "./effects.ts";
 import { RESEED_OPTIONS, ReseedWorld, run } from "./testing/reseed_world.ts";
 import { Harness, offer, ofType, settle } from "./testing/scenario_world.ts";
+import { rankingWithVolumes, volumesAhead, volumeWait } from "./reseed_volumes.ts";
+import { initialState } from "./state.ts";
+import type { VolumeRecord } from "./volumes.ts";
 
 const logs = (fx: Effect[], msg: string) => ofType(fx, "log").filter((l) => l.msg === msg);
 
@@ -142,4 +145,48 @@ Deno.test("reseed with volumes: an operator's POST /reseed shows the ranking wit
   assert.equal(again.accepted, true, again.message);
   assert.match(again.message, /ranking: etcd-4@100, etcd-5@90 \(task ended/);
   assert.match(again.message, /DISCARDS .*etcd-1@120 > etcd-4@100 \(replaced by an operator\)/);
+});
+
+Deno.test("reseed with volumes: after a scheduler restart the index kept in the volume record ranks the dead member (unknown: it may be anything)", () => {
+  const s = initialState({ volumes: { role: "etcd", relaunchTimeoutMs: 600_000 } });
+  const record = (member: string, raftIndex?: string): VolumeRecord => ({
+    member,
+    agentId: `agent-${member}`,
+    hostname: "h",
+    persistenceId: `p-${member}`,
+    peerPort: 1,
+    clientPort: 2,
+    labels: [],
+    incarnation: 0,
+    relaunchBy: 600_000,
+    ...(raftIndex === undefined ? {} : { raftIndex }),
+  });
+  // Loaded from ZooKeeper; only etcd-3 runs (reconciled, probed at 100).
+  s.volumes = [record("etcd-1", "120"), record("etcd-2"), record("etcd-3")];
+  s.members = [{
+    name: "etcd-3",
+    taskId: "etcd-3 t",
+    agentId: "agent-etcd-3",
+    hostname: "h",
+    peerPort: 1,
+    clientPort: 2,
+    taskState: "TASK_RUNNING",
+    learner: false,
+    reachable: true,
+    raftIndex: "100",
+    raftTerm: "2",
+  }];
+  assert.deepEqual(volumesAhead(s).map((c) => c.record.member), ["etcd-2", "etcd-1"]);
+  assert.equal(
+    volumeWait(s, 0),
+    "waiting to relaunch etcd-2@? (volume on agent agent-etcd-2, replaced in 600s), " +
+      "etcd-1@120 (volume on agent agent-etcd-1, replaced in 600s) in place: their volumes may " +
+      "hold data newer than the best survivor's (etcd-3@100)",
+  );
+  s.volumes = [record("etcd-1", "99"), record("etcd-3")];
+  assert.equal(volumeWait(s, 0), undefined, "behind the survivor: nothing to wait for");
+  assert.equal(
+    rankingWithVolumes(s, s.members),
+    "etcd-3@100, etcd-1@99 (task ended; volume on agent agent-etcd-1, awaiting relaunch)",
+  );
 });
