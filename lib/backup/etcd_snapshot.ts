@@ -1,12 +1,14 @@
 /**
- * Reading etcd's Maintenance.Snapshot stream (gRPC, over `npm:etcd3`) chunk by chunk. The
- * gRPC stream is consumed as an async iterator, so a slow consumer pauses it (HTTP/2 flow
- * control): memory holds a few chunks (etcd sends 32 KiB each), whatever the db size.
+ * Reading etcd's Maintenance.Snapshot stream chunk by chunk over etcd's JSON gateway
+ * (`POST /v3/maintenance/snapshot` with fetch; no gRPC, whose node:http2 aborts Deno when a
+ * member stops, denoland/deno#36788). The gateway streams one JSON object a line,
+ * `{"result":{"remainingBytes","blob":"<base64>"}}` (or `{"error":{…}}`); the body is read
+ * only as the consumer takes chunks, so memory holds a few of them (etcd sends 32 KiB
+ * each), whatever the db size.
  *
  * @module
  */
-import { Etcd3, type IOptions, type ISnapshotResponse } from "etcd3";
-import { etcd3Options } from "../etcd/endpoints.ts";
+import { fromBase64 } from "../etcd/gateway_json.ts";
 import type { TlsMaterial } from "../tls/files.ts";
 
 /** Options of {@linkcode readSnapshot}. */
@@ -42,37 +44,65 @@ export async function* readSnapshot(
   options: ReadSnapshotOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const host = endpoint.replace(/^[a-z]+:\/\//i, "").replace(/\/+$/, "");
-  const client = new Etcd3({
-    hosts: [host],
-    faultHandling: { global: ONCE },
-    ...etcd3Options(host, options.tls),
-  });
-  const deadline = new Date(Date.now() + (options.timeoutMs ?? 3_600_000));
-  let stream: AsyncIterable<ISnapshotResponse> & { cancel?: () => void } | undefined;
-  const abort = () => stream?.cancel?.();
-  options.signal?.addEventListener("abort", abort, { once: true });
+  const tls = options.tls;
+  const http = tls
+    ? Deno.createHttpClient({ caCerts: [tls.caPem], cert: tls.certPem, key: tls.keyPem })
+    : undefined;
+  const timeoutMs = options.timeoutMs ?? 3_600_000;
+  const signals = [AbortSignal.timeout(timeoutMs)];
+  if (options.signal) signals.push(options.signal);
+  const signal = AbortSignal.any(signals);
+  let reader: ReadableStreamDefaultReader<string> | undefined;
   try {
-    stream = await client.maintenance.snapshot({ deadline }) as unknown as typeof stream;
-    for await (const message of stream!) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
-      const blob = message.blob;
-      if (blob !== undefined && blob.length > 0) {
-        yield new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+    const res = await fetch(`${tls ? "https" : "http"}://${host}/v3/maintenance/snapshot`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      signal,
+      ...(http ? { client: http } : {}),
+    });
+    if (!res.ok || res.body === null) {
+      throw new Error(`HTTP ${res.status}: ${(await res.text()).trim().slice(0, 200)}`);
+    }
+    reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let pending = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pending += value;
+      let newline: number;
+      while ((newline = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        const blob = blobOf(line);
+        if (blob !== undefined && blob.length > 0) yield blob;
+        signal.throwIfAborted(); // the consumer may abort while holding a chunk
       }
     }
+    const blob = blobOf(pending);
+    if (blob !== undefined && blob.length > 0) yield blob;
   } catch (e) {
-    throw e instanceof SnapshotTransferError ? e : new SnapshotTransferError(endpoint, e);
+    const cause = signal.aborted && !(e instanceof SnapshotTransferError)
+      ? (options.signal?.aborted ? options.signal.reason : new Error(`not done in ${timeoutMs} ms`))
+      : e;
+    throw cause instanceof SnapshotTransferError
+      ? cause
+      : new SnapshotTransferError(endpoint, cause);
   } finally {
-    options.signal?.removeEventListener("abort", abort);
-    stream?.cancel?.();
-    client.close();
+    await reader?.cancel().catch(() => {});
+    http?.close();
   }
 }
 
-type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
-
-/** Runs a call once: a snapshot is never silently re-read from another member. */
-const ONCE = {
-  execute: (fn: (ctx: { signal: AbortSignal; attempt: number }) => unknown) =>
-    fn({ signal: new AbortController().signal, attempt: 0 }),
-} as unknown as Policy;
+/** The bytes of one streamed line; `undefined` for a blank line. */
+function blobOf(line: string): Uint8Array | undefined {
+  if (line.trim() === "") return undefined;
+  const message = JSON.parse(line) as {
+    result?: { blob?: string };
+    error?: { message?: string; grpc_code?: number };
+  };
+  if (message.error) {
+    throw new Error(`etcd: ${message.error.message ?? JSON.stringify(message.error)}`);
+  }
+  return message.result?.blob === undefined ? undefined : fromBase64(message.result.blob);
+}
