@@ -153,7 +153,7 @@ async function scenario(store: string[], raw: (r: BackupRecord) => Promise<Uint8
     for (const url of [ref!.url.replace(/\?.*/, ""), ref!.url.replace(/t=./, "t=x")]) {
       const refused = await download(a.backups, url);
       assert.equal(refused.status, 403);
-      assert.match(await refused.text(), /is encrypted: its URL's token is needed/);
+      assert.match(await refused.text(), /: its URL's token is needed/);
     }
 
     // A scheduler holding key B only refuses it, naming both key ids.
@@ -173,9 +173,10 @@ async function scenario(store: string[], raw: (r: BackupRecord) => Promise<Uint8
         `encrypted with key ${keyA!.current!.id}, and the keys given are ${keyB!.current!.id}`,
       ),
     );
+    // Nor is it served: no URL of this scheduler's carries a token for it.
     const bad = await download(b.backups, `http://sched:12300/backups/${record.id}.db`);
-    assert.equal(bad.status, 502);
-    assert.match(await bad.text(), new RegExp(`encrypted with key ${keyA!.current!.id}`));
+    assert.equal(bad.status, 403);
+    await bad.body?.cancel();
     for (const s of [a, b]) await s.backups.stop();
 
     // After a rotation to B, A as a decryption key restores the old backup.

@@ -95,6 +95,10 @@ export function createBackups(
   let latest: BackupRef | undefined;
   const autoRestore = b.autoRestore === true;
   const keys = deps.keys;
+  // The artifact server is open to the network and a backup is the cluster's data: every
+  // snapshot URL carries a token. Its secret follows the backup key when there is one (URLs
+  // then survive a scheduler restart), else it is this process's own.
+  const secret = keys?.tokenSecret ?? crypto.getRandomValues(new Uint8Array(32));
   const service = new BackupService({
     store: primary,
     scratchDir: b.scratchDir ?? `${Deno.env.get("TMPDIR") ?? "/tmp"}/etcd-mesos-backup`,
@@ -104,10 +108,8 @@ export function createBackups(
     intervalMs: b.store === undefined ? 0 : b.intervalMs,
     keep: b.keep,
     source: () => snapshotSource(shell?.members() ?? []),
-    // An encrypted backup is served decrypted, to the holder of its token only.
-    snapshotUrl: (id, record) =>
-      deps.artifactUrl(`backups/${id}.db`) +
-      (record.encrypted && keys ? `?t=${downloadToken(keys, id)}` : ""),
+    // Served (an encrypted one decrypted) to the holder of its URL's token only.
+    snapshotUrl: (id) => deps.artifactUrl(`backups/${id}.db`) + `?t=${downloadToken(secret, id)}`,
     ...(keys?.current ? { encryption: keys.current } : {}),
     restorable: (record) => keyProblem(record, keys) === undefined,
     onLatest: (ref) => {
@@ -120,6 +122,10 @@ export function createBackups(
   const route = async (path: string, req: Request): Promise<Response | undefined> => {
     const id = ROUTE.exec(path)?.[1];
     if (id === undefined || !isBackupId(id)) return undefined;
+    if (!checkDownloadToken(secret, id, new URL(req.url).searchParams.get("t"))) {
+      log.warn("refused a backup download without its token", { backup: id });
+      return new Response(`backup ${id}: its URL's token is needed\n`, { status: 403 });
+    }
     for (const store of stores) {
       let plain;
       try {
@@ -129,14 +135,6 @@ export function createBackups(
         log.warn("cannot read a backup's snapshot", { backup: id, store: store.url, error: e });
         return new Response(`cannot read backup ${id}: ${(e as Error).message}\n`, {
           status: 502,
-        });
-      }
-      const token = new URL(req.url).searchParams.get("t");
-      if (plain.encrypted && !checkDownloadToken(keys!, id, token)) {
-        await plain.body.cancel();
-        log.warn("refused a download of an encrypted backup without its token", { backup: id });
-        return new Response(`backup ${id} is encrypted: its URL's token is needed\n`, {
-          status: 403,
         });
       }
       log.info("serving a backup's snapshot", {

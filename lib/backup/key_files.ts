@@ -63,13 +63,17 @@ export async function loadBackupKeys(
  * scheduler (`?t=` of its URL): HMAC-SHA-256 of the id, 128 bits. It opens that one backup
  * and nothing else; the key never leaves the scheduler.
  */
-export function downloadToken(keys: BackupKeys, id: string): string {
-  return createHmac("sha256", keys.tokenSecret).update(id).digest("hex").slice(0, 32);
+export function downloadToken(secret: Uint8Array, id: string): string {
+  return createHmac("sha256", secret).update(id).digest("hex").slice(0, 32);
 }
 
 /** True when `token` is {@linkcode downloadToken} of `id` (constant time). */
-export function checkDownloadToken(keys: BackupKeys, id: string, token: string | null): boolean {
-  const want = new TextEncoder().encode(downloadToken(keys, id));
+export function checkDownloadToken(
+  secret: Uint8Array,
+  id: string,
+  token: string | null,
+): boolean {
+  const want = new TextEncoder().encode(downloadToken(secret, id));
   const got = new TextEncoder().encode(token ?? "");
   return got.length === want.length && timingSafeEqual(got, want);
 }

@@ -42,12 +42,12 @@ Deno.test("download tokens: one per backup id, checked in constant time; keyProb
   try {
     await Deno.writeTextFile(`${dir}/k`, "33".repeat(32));
     const keys = (await loadBackupKeys(`${dir}/k`))!;
-    const t = downloadToken(keys, "20240101T000000000Z");
+    const t = downloadToken(keys.tokenSecret, "20240101T000000000Z");
     assert.match(t, /^[0-9a-f]{32}$/);
     assert.ok(!t.includes("33".repeat(4)));
-    assert.equal(checkDownloadToken(keys, "20240101T000000000Z", t), true);
-    assert.equal(checkDownloadToken(keys, "20240101T000000001Z", t), false);
-    assert.equal(checkDownloadToken(keys, "20240101T000000000Z", null), false);
+    assert.equal(checkDownloadToken(keys.tokenSecret, "20240101T000000000Z", t), true);
+    assert.equal(checkDownloadToken(keys.tokenSecret, "20240101T000000001Z", t), false);
+    assert.equal(checkDownloadToken(keys.tokenSecret, "20240101T000000000Z", null), false);
     const id = keys.current!.id;
     assert.equal(keyProblem({ id: "b" }, undefined), undefined, "a plain backup needs no key");
     assert.equal(keyProblem({ id: "b", encrypted: true, key_id: id }, keys), undefined);

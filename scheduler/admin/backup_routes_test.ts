@@ -117,11 +117,6 @@ Deno.test("admin API: POST /backups takes a verified backup of a real etcd, GET 
     assert.match(metrics, /^etcd_mesos_backup_last_size_bytes \d+$/m);
     assert.match(metrics, /^# TYPE etcd_mesos_backup_failures_total counter$/m);
 
-    const served = await backups.route(`/backups/${record.id}.db`, new Request("http://x"));
-    const bytes = new Uint8Array(await served!.arrayBuffer());
-    assert.equal(createHash("sha256").update(bytes).digest("hex"), record.sha256);
-    assert.equal(await backups.route("/backups/nope.db", new Request("http://x")), undefined);
-
     const unknown = await call("/restore", {
       method: "POST",
       headers: auth,
@@ -139,9 +134,29 @@ Deno.test("admin API: POST /backups takes a verified backup of a real etcd, GET 
     });
     assert.equal(restore.status, 202);
     assert.equal(await restore.text(), "restoring: restore-1 started\n");
-    assert.equal(asked[0]!.backup.url, `http://sched:12300/backups/${record.id}.db`);
+    const url = asked[0]!.backup.url;
+    assert.match(
+      url,
+      new RegExp(`^http://sched:12300/backups/${record.id}\\.db\\?t=[0-9a-f]{32}$`),
+    );
     assert.equal(asked[0]!.backup.sha256, record.sha256);
     assert.equal(asked[0]!.force, false);
+    // The executors' download: with the URL's token only (the artifact server is open).
+    const path = `/backups/${record.id}.db`;
+    const served = await backups.route(path, new Request(url));
+    const bytes = new Uint8Array(await served!.arrayBuffer());
+    assert.equal(createHash("sha256").update(bytes).digest("hex"), record.sha256);
+    for (const bad of ["http://x", url.replace(/t=./, "t=_")]) {
+      const refused = await backups.route(path, new Request(bad));
+      assert.equal(refused?.status, 403, bad);
+      assert.match(await refused!.text(), /its URL's token is needed/);
+    }
+    // A token opens its own backup only (and says nothing of which others exist).
+    const other = url.replace(record.id, "20200101T000000000Z");
+    const elsewhere = await backups.route(new URL(other).pathname, new Request(other));
+    assert.equal(elsewhere?.status, 403);
+    await elsewhere?.body?.cancel();
+    assert.equal(await backups.route("/backups/nope.db", new Request("http://x")), undefined);
     await backups.stop();
   } finally {
     await etcd.stop();
