@@ -320,8 +320,8 @@ async function wire(
   const onStop = async () => {
     log.info("stopping", { reason: (stop.reason as Error)?.message });
     if (c.ephemeral && client.streamId !== undefined) {
-      // Our gRPC sessions to etcd go first: the members stopping would send them GOAWAY, and
-      // Deno's nghttp2 may abort the whole process on a GOAWAY (denoland/deno#36788).
+      // Our etcd connections go first: calls to members being torn down only fail. (This once
+      // kept nghttp2 from aborting on their GOAWAY, denoland/deno#36788; we use HTTP/1.1 now.)
       etcd.close();
       log.warn("ephemeral framework: tearing it down (its tasks are killed)");
       await withDeadline(client.call(teardown()), 5000, "TEARDOWN").catch((error) =>
