@@ -16,8 +16,8 @@ import { type CoreOptions, phaseOf, runningMembers, type State } from "./state.t
 
 /**
  * The longest the core may go without progress while the cluster is not healthy at full
- * size: the longest deliberate wait (grace period, launch timeout, or the reseed window when
- * auto-reseed is on), then one destructive interval, one probe timeout and six health
+ * size: the longest deliberate wait (grace period, launch timeout, the reseed window when
+ * auto-reseed is on, or with persistent volumes the relaunch timeout), then one destructive interval, one probe timeout and six health
  * intervals for the steps that follow. With the defaults: 300 + 30 + 30 + 30 = 390 s.
  */
 export function livenessBoundMs(o: CoreOptions): number {
@@ -25,6 +25,8 @@ export function livenessBoundMs(o: CoreOptions): number {
     o.memberGracePeriodMs,
     o.launchTimeoutMs,
     o.autoReseed ? o.reseedTimeoutMs : 0,
+    // With volumes, a dead member waits this long for its agent to offer its volume back.
+    o.volumes?.relaunchTimeoutMs ?? 0,
   );
   return longestWait + o.destructiveIntervalMs + o.probeTimeoutMs + 6 * o.healthIntervalMs;
 }

@@ -127,3 +127,10 @@ Deno.test("a frozen member (running, silent beyond the grace) is killed with no 
   assert.equal(kills[0]!.graceMs, 0);
   assert.match(kills[0]!.reason, /^unreachable for/);
 });
+
+Deno.test("with persistent volumes the liveness bound covers the wait for a volume to come back", () => {
+  const o = { ...DEFAULT_CORE_OPTIONS };
+  assert.equal(livenessBoundMs(o), 390_000);
+  const withVolumes = { ...o, volumes: { role: "etcd", relaunchTimeoutMs: 600_000 } };
+  assert.equal(livenessBoundMs(withVolumes), 690_000);
+});
