@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 
 /** The first bytes of an encrypted backup. */
 export const MAGIC = new TextEncoder().encode("EMBKENC1");
@@ -198,14 +199,7 @@ export function parseHeader(bytes: Uint8Array): EncryptionHeader {
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const nonEmpty = parts.filter((p) => p.length > 0);
-  if (nonEmpty.length === 1) return nonEmpty[0]!;
-  const out = new Uint8Array(nonEmpty.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of nonEmpty) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return nonEmpty.length === 1 ? nonEmpty[0]! : concatBytes(...nonEmpty);
 }
 
 /** Bytes queued without copying each piece in (a copy only when a chunk is taken). */

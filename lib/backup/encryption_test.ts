@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../bytes.ts";
 import {
   BackupDecryptionError,
   Decryptor,
@@ -29,7 +30,7 @@ async function encrypt(plain: Uint8Array, chunk: number, piece = 1000): Promise<
     parts.push(await e.push(plain.subarray(at, at + piece)));
   }
   parts.push(await e.finish());
-  return join(parts);
+  return concatBytes(...parts);
 }
 
 async function decrypt(cipher: Uint8Array, keys = [key], piece = 777): Promise<Uint8Array> {
@@ -39,17 +40,7 @@ async function decrypt(cipher: Uint8Array, keys = [key], piece = 777): Promise<U
     parts.push(await d.push(cipher.subarray(at, at + piece)));
   }
   parts.push(await d.finish());
-  return join(parts);
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
@@ -116,20 +107,20 @@ Deno.test("swapped or reordered chunks fail authentication at the first one move
   const sealed = 4096 + TAG_BYTES;
   const c = (i: number) =>
     cipher.subarray(HEADER_BYTES + i * sealed, HEADER_BYTES + (i + 1) * sealed);
-  const swapped = join([
+  const swapped = concatBytes(
     cipher.subarray(0, HEADER_BYTES),
     c(0),
     c(2),
     c(1),
     cipher.subarray(HEADER_BYTES + 3 * sealed),
-  ]);
+  );
   await rejects(decrypt(swapped), /chunk 1 fails authentication: altered, reordered or swapped/);
   // A chunk of another backup (same key, same index) does not fit either: its own salt.
   const another = await encrypt(randomBytes(3 * 4096 + 10), 4096);
-  const mixed = join([
+  const mixed = concatBytes(
     cipher.subarray(0, HEADER_BYTES + sealed),
     another.subarray(HEADER_BYTES + sealed),
-  ]);
+  );
   await rejects(decrypt(mixed), /chunk 1 fails authentication/);
 });
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../bytes.ts";
 
 /** A deterministic source of random numbers (mulberry32), replayable from its seed. */
 export class SeededRandom {
@@ -47,16 +48,6 @@ export class SeededRandom {
 /** Bytes that often hit edge cases in varint, length and UTF-8 handling. */
 const NASTY_BYTES = [0x00, 0x0a, 0x30, 0x39, 0x7f, 0x80, 0xc0, 0xef, 0xfe, 0xff];
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Applies 1–4 random byte-level mutations to a copy of `input`: bit flips, byte
  * replacements, insertions, deletions, truncation and duplicated slices.
@@ -74,21 +65,24 @@ export function mutateBytes(rnd: SeededRandom, input: Uint8Array): Uint8Array {
         if (at < b.length) b[at] = rnd.chance(0.5) ? rnd.pick(NASTY_BYTES) : rnd.int(256);
         break;
       case 2: // insert bytes
-        b = concat(b.subarray(0, at), rnd.bytes(1 + rnd.int(8)), b.subarray(at));
+        b = concatBytes(b.subarray(0, at), rnd.bytes(1 + rnd.int(8)), b.subarray(at));
         break;
       case 3: // delete a range
-        b = concat(b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + rnd.int(16))));
+        b = concatBytes(b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + rnd.int(16))));
         break;
       case 4: // truncate
         b = b.slice(0, at);
         break;
       case 5: { // duplicate a slice
         const len = 1 + rnd.int(32);
-        b = concat(b.subarray(0, at), b.subarray(at, at + len), b.subarray(at));
+        b = concatBytes(b.subarray(0, at), b.subarray(at, at + len), b.subarray(at));
         break;
       }
       default: // a run of one nasty byte
-        b = concat(b.subarray(0, at), new Uint8Array(1 + rnd.int(12)).fill(rnd.pick(NASTY_BYTES)));
+        b = concatBytes(
+          b.subarray(0, at),
+          new Uint8Array(1 + rnd.int(12)).fill(rnd.pick(NASTY_BYTES)),
+        );
         break;
     }
   }

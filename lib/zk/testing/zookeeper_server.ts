@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../../bytes.ts";
 import type { ZkClient } from "../client.ts";
 import { until } from "../../until.ts";
 
@@ -211,16 +212,6 @@ function int32(n: number): Uint8Array {
   return b;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 async function readFrame(conn: Deno.Conn): Promise<Uint8Array> {
   const read = async (n: number) => {
     const buf = new Uint8Array(n);
@@ -244,12 +235,12 @@ function connectPacket(sessionId: bigint, password: Uint8Array, timeoutMs: numbe
   view.setBigInt64(4, 0n); // lastZxidSeen
   view.setInt32(12, timeoutMs);
   view.setBigInt64(16, sessionId);
-  const body = concat(head, int32(password.length), password, new Uint8Array([0]));
-  return concat(int32(body.length), body);
+  const body = concatBytes(head, int32(password.length), password, new Uint8Array([0]));
+  return concatBytes(int32(body.length), body);
 }
 
 /** A framed closeSession request: xid 1, OpCode.closeSession (-11). */
-const CLOSE_SESSION = concat(int32(8), int32(1), int32(-11));
+const CLOSE_SESSION = concatBytes(int32(8), int32(1), int32(-11));
 
 /**
  * Expires `client`'s session, as a long network partition would: a second
@@ -258,7 +249,7 @@ const CLOSE_SESSION = concat(int32(8), int32(1), int32(-11));
  * reconnect. The client sees `"expired"` when it reconnects.
  */
 export async function expireSession(server: { port: number }, client: ZkClient): Promise<void> {
-  const packet = concat(
+  const packet = concatBytes(
     connectPacket(BigInt(client.sessionId), client.sessionPassword, client.sessionTimeoutMs),
     CLOSE_SESSION,
   );
