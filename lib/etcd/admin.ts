@@ -70,10 +70,14 @@ export interface LinearizableReadResult {
 export interface EtcdHashKV {
   endpoint: string;
   memberId: string;
-  /** Hash of the MVCC keys up to `revision`. */
+  /**
+   * Hash of the member's keys at `revision` (each key's value, version, create and mod
+   * revision; keyspace_hash.ts), decimal: members holding the same data agree on it.
+   */
   hash: string;
   /** The revision hashed, decimal. */
   revision: string;
+  /** The member's compacted revision when known, else `"0"` (the JSON gateway does not tell). */
   compactRevision: string;
 }
 
