@@ -424,21 +424,13 @@ export class Sim {
         members: [{ id, peerUrl, clientUrl, learner: false, name: launch.name }],
         commit: 0,
       });
-      this.etcds.push({
+      return this.#startEtcd(launch, {
         id,
-        name: launch.name,
-        taskId: launch.taskId,
         peerUrl,
         clientUrl,
         epoch: this.epochs.length - 1,
-        alive: true,
-        frozen: false,
         learner: false,
-        index: 0,
-        activeSince: this.now,
       });
-      this.#status(launch.taskId, "TASK_RUNNING", 1_000);
-      return;
     }
     const holder = this.etcds.find((p) => p.alive && p.peerUrl === peerUrl);
     if (launch.config.volume !== undefined && holder !== undefined) {
@@ -458,20 +450,7 @@ export class Sim {
     }
     m.name = launch.name;
     m.clientUrl = clientUrl;
-    this.etcds.push({
-      id: m.id,
-      name: launch.name,
-      taskId: launch.taskId,
-      peerUrl,
-      clientUrl,
-      epoch,
-      alive: true,
-      frozen: false,
-      learner: m.learner,
-      index: 0,
-      activeSince: this.now,
-    });
-    this.#status(launch.taskId, "TASK_RUNNING", 1_000);
+    this.#startEtcd(launch, { id: m.id, peerUrl, clientUrl, epoch, learner: m.learner });
   }
 
   /**
@@ -493,16 +472,24 @@ export class Sim {
     }
     const m = this.epochs[epoch]!.members.find((x) => x.peerUrl === peerUrl)!;
     m.clientUrl = clientUrl;
+    this.#startEtcd(launch, { id: m.id, peerUrl, clientUrl, epoch, learner: false });
+  }
+
+  /** `launch`'s etcd starts as member `etcd.id` of its epoch, and its task runs. */
+  #startEtcd(
+    launch: MemberLaunch,
+    etcd: Pick<SimEtcd, "id" | "peerUrl" | "clientUrl" | "epoch" | "learner">,
+  ): void {
     this.etcds.push({
-      id: m.id,
+      id: etcd.id,
       name: launch.name,
       taskId: launch.taskId,
-      peerUrl,
-      clientUrl,
-      epoch,
+      peerUrl: etcd.peerUrl,
+      clientUrl: etcd.clientUrl,
+      epoch: etcd.epoch,
       alive: true,
       frozen: false,
-      learner: false,
+      learner: etcd.learner,
       index: 0,
       activeSince: this.now,
     });
