@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import type { Offer } from "../../lib/mesos/types.ts";
 import type { Effect, MemberLaunch } from "./effects.ts";
 import { RESEED_OPTIONS, ReseedWorld, run } from "./testing/reseed_world.ts";
-import { Harness, offer, ofType, settle } from "./testing/scenario_world.ts";
+import { Harness, offer, ofType, reservedOffer, settle } from "./testing/scenario_world.ts";
 import { rankingWithVolumes, volumesAhead, volumeWait } from "./reseed_volumes.ts";
 import { initialState } from "./state.ts";
 import type { VolumeRecord } from "./volumes.ts";
@@ -28,17 +27,6 @@ function cluster(relaunchTimeoutMs = 600_000): { h: Harness; w: ReseedWorld } {
 /** The launch of `name`'s current task. */
 const launchOf = (w: ReseedWorld, name: string): MemberLaunch =>
   [...w.tasks.values()].find((t) => t.launch.name === name)!.launch;
-
-/** What `name`'s agent offers back once its task ended: its reservation and volume. */
-function reservedOffer(launch: MemberLaunch, id: string): Offer {
-  return {
-    id: { value: id },
-    framework_id: { value: "fw-1" },
-    agent_id: { value: launch.agentId },
-    hostname: launch.hostname,
-    resources: structuredClone([...launch.executorResources, ...launch.taskResources]),
-  };
-}
 
 /**
  * etcd-1 reports raft index `index1` and etcd-5 90, the others 100; then etcd-1's and

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { Offer } from "../../lib/mesos/types.ts";
 import type { Effect, MemberLaunch } from "./effects.ts";
 import {
   Harness,
   offer,
   ofType,
+  reservedOffer,
   settle,
   status,
   TEST_OPTIONS,
@@ -34,17 +34,6 @@ function bringUp(): { h: Harness; w: World; all: Effect[] } {
   }
   assert.equal(running(), 3);
   return { h, w, all };
-}
-
-/** The offer an agent makes back once `launch`'s task ended: its reservation and volume. */
-function reservedOffer(launch: MemberLaunch, id: string): Offer {
-  return {
-    id: { value: id },
-    framework_id: { value: "fw-1" },
-    agent_id: { value: launch.agentId },
-    hostname: launch.hostname,
-    resources: structuredClone([...launch.executorResources, ...launch.taskResources]),
-  };
 }
 
 Deno.test("withVolume() reserves everything a first launch uses and makes its disk a volume", () => {

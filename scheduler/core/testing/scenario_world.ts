@@ -59,6 +59,17 @@ export function offer(
   };
 }
 
+/** The offer an agent makes back once `launch`'s task ended: its reservation and volume. */
+export function reservedOffer(launch: MemberLaunch, id: string): Offer {
+  return {
+    id: { value: id },
+    framework_id: { value: "fw-1" },
+    agent_id: { value: launch.agentId },
+    hostname: launch.hostname,
+    resources: structuredClone([...launch.executorResources, ...launch.taskResources]),
+  };
+}
+
 /** A status update; `uuid` adds a 16-byte uuid (reliable update). */
 export function status(
   taskId: string,
