@@ -1,41 +1,16 @@
 import assert from "node:assert/strict";
 import { transcriptText } from "../../../tests/fixtures/transcripts.ts";
-import { silentLogger } from "../../log.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
-import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";
-import {
-  customTask,
-  FakeMaster,
-  processExists,
-  transcriptFramework,
-  waitFor,
-} from "./testing/fake_master.ts";
+import type { LocalAgent, LocalAgentTuning } from "./agent.ts";
+import { customTask, processExists, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import { type AgentTest, withLocalAgent } from "./testing/with_agent.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 const EXECUTOR = new URL("./testdata/test_executor.ts", import.meta.url).pathname;
 const RUN_EXECUTOR = `exec deno run -A ${EXECUTOR}`;
 
-async function withAgent(
-  fn: (agent: LocalAgent, master: FakeMaster, workDir: string) => Promise<void>,
-  tuning: LocalAgentTuning = {},
-) {
-  const workDir = await Deno.makeTempDir({ prefix: "agent_test_" });
-  const master = new FakeMaster();
-  const agent = await createLocalAgent({
-    master: master.url,
-    workDir,
-    logger: silentLogger,
-    options: { pingIntervalMs: 100, statusRetryMs: 100, ...tuning },
-  });
-  try {
-    await agent.whenRegistered();
-    await fn(agent, master, workDir);
-  } finally {
-    await agent.stop();
-    await master.stop();
-    await Deno.remove(workDir, { recursive: true });
-  }
-}
+const withAgent = (fn: AgentTest, tuning: LocalAgentTuning = {}) =>
+  withLocalAgent({ prefix: "agent_test_", tuning }, fn);
 
 async function sandboxOf(agent: LocalAgent, executorId: string): Promise<string> {
   const state = await (await fetch(`${agent.url}/slave(1)/state`)).json();

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "../../log.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
-import { createLocalAgent, type LocalAgent } from "./agent.ts";
 import { commandExecutorInfo, commandOutcome, killGraceMs } from "./command_task.ts";
-import { FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import { transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import { type AgentTest, withLocalAgent } from "./testing/with_agent.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 
@@ -36,24 +35,7 @@ Deno.test("commandExecutorInfo() names the executor like Mesos and killGraceMs()
   assert.equal(killGraceMs({ grace_period: { nanoseconds: 5e8 } }, task), 500);
 });
 
-async function withAgent(fn: (agent: LocalAgent, master: FakeMaster) => Promise<void>) {
-  const workDir = await Deno.makeTempDir({ prefix: "command_task_test_" });
-  const master = new FakeMaster();
-  const agent = await createLocalAgent({
-    master: master.url,
-    workDir,
-    logger: silentLogger,
-    options: { pingIntervalMs: 100, statusRetryMs: 100 },
-  });
-  try {
-    await agent.whenRegistered();
-    await fn(agent, master);
-  } finally {
-    await agent.stop();
-    await master.stop();
-    await Deno.remove(workDir, { recursive: true });
-  }
-}
+const withAgent = (fn: AgentTest) => withLocalAgent({ prefix: "command_task_test_" }, fn);
 
 function commandTask(agentId: string, id: string, value: string) {
   return { name: id, task_id: { value: id }, agent_id: { value: agentId }, command: { value } };

@@ -4,12 +4,12 @@
  * every process left in it dies before the tasks are reported terminal.
  */
 import assert from "node:assert/strict";
-import { silentLogger } from "../../log.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
-import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";
+import type { LocalAgent, LocalAgentTuning } from "./agent.ts";
 import { launchContainer } from "./container.ts";
 import { containerProcesses, destroyContainer } from "./container_destroy.ts";
 import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import { type AgentTest, withLocalAgent } from "./testing/with_agent.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 const EXECUTOR = new URL("./testdata/test_executor.ts", import.meta.url).pathname;
@@ -51,27 +51,8 @@ function spawnChildren(file: string): string {
   return `sleep 300 & echo $! >> ${file}; ${OWN_GROUP_CHILD} & echo $! >> ${file}`;
 }
 
-async function withAgent(
-  fn: (agent: LocalAgent, master: FakeMaster, workDir: string) => Promise<void>,
-  tuning: LocalAgentTuning = {},
-) {
-  const workDir = await Deno.makeTempDir({ prefix: "container_destroy_test_" });
-  const master = new FakeMaster();
-  const agent = await createLocalAgent({
-    master: master.url,
-    workDir,
-    logger: silentLogger,
-    options: { pingIntervalMs: 100, statusRetryMs: 100, ...tuning },
-  });
-  try {
-    await agent.whenRegistered();
-    await fn(agent, master, workDir);
-  } finally {
-    await agent.stop();
-    await master.stop();
-    await Deno.remove(workDir, { recursive: true });
-  }
-}
+const withAgent = (fn: AgentTest, tuning: LocalAgentTuning = {}) =>
+  withLocalAgent({ prefix: "container_destroy_test_", tuning }, fn);
 
 /** Records, for every update as it reaches the master, which of `pids` still ran. */
 function aliveAtUpdates(master: FakeMaster, pids: () => number[]): Map<string, number[]> {

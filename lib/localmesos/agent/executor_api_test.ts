@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { transcriptBytes, transcriptText } from "../../../tests/fixtures/transcripts.ts";
-import { silentLogger } from "../../log.ts";
 import { decodeMessage, encodeMessage } from "../../mesos/encoding.ts";
 import type { Plain } from "../../mesos/plain.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
-import { createLocalAgent, type LocalAgent } from "./agent.ts";
-import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import type { LocalAgent } from "./agent.ts";
+import { customTask, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import { type AgentTest, withLocalAgent } from "./testing/with_agent.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 
@@ -89,29 +89,12 @@ async function subscribe(agent: LocalAgent, executorId: string, path = "/api/v1/
   };
 }
 
-async function withAgent(
-  fn: (agent: LocalAgent, master: FakeMaster, workDir: string) => Promise<void>,
-  options: { hostname?: string; resources?: string } = {},
-) {
-  const workDir = await Deno.makeTempDir({ prefix: "agent_api_test_" });
-  const master = new FakeMaster();
-  const agent = await createLocalAgent({
-    master: master.url,
-    workDir,
-    logger: silentLogger,
-    hostname: options.hostname,
+const withAgent = (fn: AgentTest, options: { hostname?: string; resources?: string } = {}) =>
+  withLocalAgent({
+    prefix: "agent_api_test_",
+    ...options,
     resources: options.resources ?? "cpus:2;mem:2048;disk:10000;ports:[31000-31099]",
-    options: { pingIntervalMs: 100, statusRetryMs: 100 },
-  });
-  try {
-    await agent.whenRegistered();
-    await fn(agent, master, workDir);
-  } finally {
-    await agent.stop();
-    await master.stop();
-    await Deno.remove(workDir, { recursive: true });
-  }
-}
+  }, fn);
 
 Deno.test("executor API answers like executor-errors.txt, and 403 before SUBSCRIBE", async () => {
   await withAgent(async (agent, master) => {

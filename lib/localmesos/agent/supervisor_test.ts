@@ -1,36 +1,16 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "../../log.ts";
 import { bytesToBase64 } from "../../mesos/base64.ts";
 import type { Plain } from "../../mesos/plain.ts";
 import { RecordIODecoder } from "../../mesos/recordio.ts";
 import { AGENT_INTERNAL } from "../internal_protocol.ts";
-import { createLocalAgent, type LocalAgent, type LocalAgentTuning } from "./agent.ts";
-import { customTask, FakeMaster, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import type { LocalAgent, LocalAgentTuning } from "./agent.ts";
+import { customTask, transcriptFramework, waitFor } from "./testing/fake_master.ts";
+import { type AgentTest, withLocalAgent } from "./testing/with_agent.ts";
 
 const FW = "c5151bcb-5f7a-468c-bf39-1032dc9772f5-0000";
 
-async function withAgent(
-  fn: (agent: LocalAgent, master: FakeMaster, workDir: string) => Promise<void>,
-  tuning: LocalAgentTuning = {},
-  autoAck = true,
-) {
-  const workDir = await Deno.makeTempDir({ prefix: "supervisor_test_" });
-  const master = new FakeMaster({ autoAck });
-  const agent = await createLocalAgent({
-    master: master.url,
-    workDir,
-    logger: silentLogger,
-    options: { pingIntervalMs: 100, statusRetryMs: 100, ...tuning },
-  });
-  try {
-    await agent.whenRegistered();
-    await fn(agent, master, workDir);
-  } finally {
-    await agent.stop();
-    await master.stop();
-    await Deno.remove(workDir, { recursive: true });
-  }
-}
+const withAgent = (fn: AgentTest, tuning: LocalAgentTuning = {}, autoAck = true) =>
+  withLocalAgent({ prefix: "supervisor_test_", tuning, autoAck }, fn);
 
 function executorCall(agent: LocalAgent, executorId: string, body: Record<string, unknown>) {
   return fetch(`${agent.url}/api/v1/executor`, {
