@@ -7,7 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
+import { grpcQuorumRead } from "../lib/etcd/testing/grpc_read.ts";
 import type { TlsMaterial } from "../lib/tls/files.ts";
 import { createCsr } from "../lib/tls/csr.ts";
 import { generateKeyPair, privateKeyPem } from "../lib/tls/keys.ts";
@@ -50,20 +50,15 @@ Deno.test("--tls: the proxy gets its certificate from the scheduler and serves c
         certPem: await res.text(),
         keyPem: await privateKeyPem(keys.privateKey),
       };
-      const client = createEtcdAdminClient({
-        endpoints: [`https://${listen}`],
-        timeoutMs: 2000,
-        tls: () => identity,
-      });
-      try {
-        const read = await until(
-          () => client.linearizableRead().catch(() => undefined),
-          { timeoutMs: 60_000, what: "a read through the proxy over TLS" },
-        );
-        assert.ok(read.revision);
-      } finally {
-        client.close();
-      }
+      // The grpc-proxy serves gRPC only (no JSON gateway): a gRPC client, as its users have.
+      const revision = await until(
+        () =>
+          grpcQuorumRead(`https://${listen}`, { tls: identity, timeoutMs: 2000 }).catch(() =>
+            undefined
+          ),
+        { timeoutMs: 60_000, what: "a read through the proxy over TLS" },
+      );
+      assert.match(revision, /^\d+$/);
       const history = await (await fetch(`${base}/history`)).json() as {
         certificates: { kind: string }[];
       };
