@@ -1,30 +1,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
+import { putKey } from "../lib/backup/testing/etcd_put.ts";
 import { S3RVER_CREDENTIALS, startS3Server } from "../lib/backup/testing/s3_server.ts";
 import { restoreDrill } from "../lib/backup/drill.ts";
 import { snapshotStatus } from "../lib/backup/etcdctl.ts";
 import { loadBackupKeys } from "../lib/backup/key_files.ts";
 import { openBackupStore } from "../lib/backup/open_store.ts";
 import type { BackupRecord } from "../lib/backup/record.ts";
-import { silentLogger } from "../lib/log.ts";
-import { createBackups } from "./backup_wiring.ts";
-import { parseConfig } from "./config.ts";
-import type { Input } from "./core/inputs.ts";
-import type { BackupRef } from "./core/restore_run.ts";
-import { initialState } from "./core/state.ts";
-import type { MemberView } from "./core/views.ts";
+import { attachedBackups } from "./testing/attached_backups.ts";
 
 const MARKER = "plaintext-marker-5f2c9a";
-
-async function put(clientUrl: string, key: string, value: string): Promise<void> {
-  const res = await fetch(`${clientUrl}/v3/kv/put`, {
-    method: "POST",
-    body: JSON.stringify({ key: btoa(key), value: btoa(value) }),
-  });
-  await res.body?.cancel();
-  assert.ok(res.ok);
-}
 
 function contains(bytes: Uint8Array, text: string): boolean {
   return new TextDecoder("latin1").decode(bytes).includes(text);
@@ -32,48 +18,18 @@ function contains(bytes: Uint8Array, text: string): boolean {
 
 /** A scheduler's backups on `store` with the key flags `keyFlags`, attached to `etcd`. */
 async function scheduler(store: string[], keyFlags: string[], clientUrl: string, dir: string) {
-  const c = parseConfig([
-    "--ephemeral",
-    ...store,
-    `--backup-scratch-dir=${dir}/scratch`,
-    "--etcd-bin=/usr/bin/etcd",
-    "--backup-interval=0",
-    ...keyFlags,
-  ], {});
-  const keys = await loadBackupKeys(c.backup.encryptionKeyFile, c.backup.decryptionKeyFiles);
-  const backups = createBackups(c, {
-    env: {
+  const { backups, pushed, asked } = await attachedBackups(
+    [...store, `--backup-scratch-dir=${dir}/scratch`, ...keyFlags],
+    clientUrl,
+    {
       AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     },
-    log: silentLogger,
-    artifactUrl: (name) => `http://sched:12300/${name}`,
-    ...(keys ? { keys } : {}),
-  })!;
-  const [host, port] = clientUrl.replace("http://", "").split(":");
-  const member = {
-    name: "etcd-1",
-    host,
-    clientPort: Number(port),
-    healthy: true,
-    learner: false,
-    leader: true,
-  } as MemberView;
-  const pushed: Input[] = [];
-  const asked: BackupRef[] = [];
-  await backups.attach({
-    members: () => [member],
-    state: initialState(),
-    push: (i) => pushed.push(i),
-    requestRestore: (backup) => {
-      asked.push(backup);
-      return Promise.resolve({ accepted: true, message: "restore-1 started" });
-    },
-  }, { newFramework: false });
+  );
   /** The ref POST /restore hands the core, or the refusal. */
   const restore = async (id: string) => {
     const answer = await backups.admin.restore(id, false);
-    return { answer, ref: asked.at(-1) };
+    return { answer, ref: asked.at(-1)?.backup };
   };
   const latest = () => {
     const last = pushed.filter((i) => i.type === "backups").at(-1);
@@ -94,7 +50,7 @@ async function scenario(store: string[], raw: (r: BackupRecord) => Promise<Uint8
   const etcd = await startEtcd();
   const dir = await Deno.makeTempDir({ prefix: "backup-encryption-" });
   try {
-    for (let i = 0; i < 4; i++) await put(etcd.clientUrl, `k${i}`, `${MARKER}-${i}`);
+    for (let i = 0; i < 4; i++) await putKey(etcd.clientUrl, `k${i}`, `${MARKER}-${i}`);
     await Deno.writeTextFile(`${dir}/a.key`, "ab".repeat(32) + "\n");
     await Deno.writeFile(`${dir}/b.key`, crypto.getRandomValues(new Uint8Array(32)));
     const keyA = await loadBackupKeys(`${dir}/a.key`);

@@ -1,26 +1,18 @@
 import assert from "node:assert/strict";
 import { startEtcd } from "../etcd/testing/etcd_server.ts";
+import { putKey } from "./testing/etcd_put.ts";
 import { takeBackup } from "./backup_job.ts";
 import { readSnapshot } from "./etcd_snapshot.ts";
 import { FileBackupStore } from "./file_store.ts";
 import { SnapshotIntegrityError } from "./snapshot_digest.ts";
 import { sha256Hex } from "./sigv4.ts";
 
-async function put(clientUrl: string, key: string, value: string): Promise<void> {
-  const res = await fetch(`${clientUrl}/v3/kv/put`, {
-    method: "POST",
-    body: JSON.stringify({ key: btoa(key), value: btoa(value) }),
-  });
-  await res.body?.cancel();
-  assert.ok(res.ok);
-}
-
 Deno.test("takeBackup() streams a real etcd's snapshot to the store, drills it and commits it verified", async () => {
   const etcd = await startEtcd();
   const dir = await Deno.makeTempDir({ prefix: "backup-job-" });
   try {
-    for (let i = 0; i < 5; i++) await put(etcd.clientUrl, `k${i}`, `v${i}`);
-    await put(etcd.clientUrl, "k0", "again"); // revision 7, 5 live keys
+    for (let i = 0; i < 5; i++) await putKey(etcd.clientUrl, `k${i}`, `v${i}`);
+    await putKey(etcd.clientUrl, "k0", "again"); // revision 7, 5 live keys
     const store = new FileBackupStore({ dir: `${dir}/store` });
     const record = await takeBackup({
       endpoint: etcd.clientUrl,
@@ -50,7 +42,7 @@ Deno.test("takeBackup() commits nothing when the stream fails its SHA-256 traile
   const etcd = await startEtcd();
   const dir = await Deno.makeTempDir({ prefix: "backup-job-" });
   try {
-    await put(etcd.clientUrl, "a", "b");
+    await putKey(etcd.clientUrl, "a", "b");
     const corrupted = async function* () {
       let first = true;
       for await (const chunk of readSnapshot(etcd.clientUrl)) {
@@ -85,7 +77,7 @@ Deno.test("takeBackup() commits a backup whose drill fails as unverified, with t
   const etcd = await startEtcd();
   const dir = await Deno.makeTempDir({ prefix: "backup-job-" });
   try {
-    await put(etcd.clientUrl, "a", "b");
+    await putKey(etcd.clientUrl, "a", "b");
     const store = new FileBackupStore({ dir: `${dir}/store` });
     const record = await takeBackup({
       endpoint: etcd.clientUrl,

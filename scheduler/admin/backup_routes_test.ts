@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { putKey } from "../../lib/backup/testing/etcd_put.ts";
 import { startEtcd } from "../../lib/etcd/testing/etcd_server.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { createBackups } from "../backup_wiring.ts";
-import { parseConfig } from "../config.ts";
-import type { Input } from "../core/inputs.ts";
-import type { BackupRef } from "../core/restore_run.ts";
 import { initialState } from "../core/state.ts";
 import { statsOf } from "../core/views.ts";
-import type { MemberView } from "../core/views.ts";
+import { attachedBackups } from "../testing/attached_backups.ts";
 import { createAdminHandler } from "./handler.ts";
 import { parseRestoreBody } from "./backup_routes.ts";
 
@@ -55,42 +52,11 @@ Deno.test("admin API: POST /backups takes a verified backup of a real etcd, GET 
   const etcd = await startEtcd();
   const dir = await Deno.makeTempDir({ prefix: "admin-backups-" });
   try {
-    await (await fetch(`${etcd.clientUrl}/v3/kv/put`, {
-      method: "POST",
-      body: JSON.stringify({ key: btoa("k"), value: btoa("v") }),
-    })).body?.cancel();
-    const c = parseConfig([
-      "--ephemeral",
-      `--backup-store=file://${dir}/store`,
-      `--backup-scratch-dir=${dir}/scratch`,
-      "--etcd-bin=/usr/bin/etcd",
-      "--backup-interval=0",
-    ], {});
-    const backups = createBackups(c, {
-      env: {},
-      log: silentLogger,
-      artifactUrl: (name) => `http://sched:12300/${name}`,
-    })!;
-    const [host, port] = etcd.clientUrl.replace("http://", "").split(":");
-    const member = {
-      name: "etcd-1",
-      host,
-      clientPort: Number(port),
-      healthy: true,
-      learner: false,
-      leader: true,
-    } as MemberView;
-    const pushed: Input[] = [];
-    const asked: { backup: BackupRef; force: boolean }[] = [];
-    await backups.attach({
-      members: () => [member],
-      state: initialState(),
-      push: (i) => pushed.push(i),
-      requestRestore: (backup, force) => {
-        asked.push({ backup, force });
-        return Promise.resolve({ accepted: true, message: "restore-1 started" });
-      },
-    }, { newFramework: false });
+    await putKey(etcd.clientUrl, "k", "v");
+    const { backups, pushed, asked } = await attachedBackups(
+      [`--backup-store=file://${dir}/store`, `--backup-scratch-dir=${dir}/scratch`],
+      etcd.clientUrl,
+    );
     const call = handlerWith(backups.admin);
 
     const anonymous = await call("/backups", { method: "POST" });
