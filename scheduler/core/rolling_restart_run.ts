@@ -72,6 +72,12 @@ export interface RollingRestartState {
   last?: { at: number; runId: string; members: string[] };
 }
 
+/** The fields of a run its record keeps. */
+type RecordedRun = Pick<
+  RollingRestartRun,
+  "id" | "spec" | "previousSpec" | "startedAt" | "targets" | "done" | "leaderMovedFrom"
+>;
+
 /**
  * What is kept in ZooKeeper: the chosen etcd, the run's progress (which members are done)
  * and the last failure, so a restarted scheduler launches with that etcd and resumes.
@@ -80,14 +86,8 @@ export interface RollingRestartRecord {
   spec?: EtcdSpec;
   started: number;
   finished: number;
-  run?: {
-    id: string;
-    spec: EtcdSpec;
-    previousSpec?: EtcdSpec;
-    startedAt: number;
-    targets: string[];
-    done: string[];
-    leaderMovedFrom?: string;
+  /** The run's progress (its current step and any wait between steps are not kept). */
+  run?: RecordedRun & {
     /** Numbers the orders; a resumed run counts on past it, so no order id repeats. */
     seq?: number;
   };
