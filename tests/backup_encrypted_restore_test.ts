@@ -11,22 +11,18 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { until } from "../lib/until.ts";
+import { firstRestoreDone, startRestore, takeBackup, withStoreDir } from "./testing/backups.ts";
 import { endpointsOf, readKey, writeKey } from "./testing/etcd.ts";
 import { withWorld } from "./testing/world.ts";
 
 const TOKEN = "backup-encrypted-token";
-const auth = { authorization: `Bearer ${TOKEN}` };
 const VALUE = "encrypted-e2e-value-7d1f";
 
 Deno.test("an encrypted backup is stored as ciphertext and POST /restore brings every member back to it", async () => {
-  const store = await Deno.makeTempDir({ prefix: "backup-encrypted-store-" });
-  try {
+  await withStoreDir("backup-encrypted-store-", async (store) => {
     await Deno.writeTextFile(`${store}/backup.key`, "5a".repeat(32) + "\n");
     await scenario(store);
-  } finally {
-    await Deno.remove(store, { recursive: true });
-  }
+  });
 });
 
 const scenario = (store: string) =>
@@ -48,30 +44,19 @@ const scenario = (store: string) =>
     world.mark("3 members healthy");
     await writeKey(endpointsOf(members), "backup/before", VALUE);
 
-    const taken = await fetch(`${admin.url}/backups`, { method: "POST", headers: auth });
-    assert.equal(taken.status, 201, await taken.clone().text());
-    const record = await taken.json();
-    assert.equal(record.verified, true, record.drill_error);
+    const record = await takeBackup(admin, TOKEN);
+    assert.equal(record.verified, true, record.drill_error ?? "");
     assert.equal(record.encrypted, true);
-    assert.match(record.key_id, /^[0-9a-f]{16}$/);
+    assert.match(record.key_id!, /^[0-9a-f]{16}$/);
     const stored = await Deno.readFile(`${store}/backups/${record.id}.db`);
     assert.equal(stored.length, record.stored_size);
     assert.ok(!new TextDecoder("latin1").decode(stored).includes(VALUE), "no plaintext stored");
     world.mark(`encrypted backup ${record.id} taken (drill ${record.drill_ms} ms)`);
 
     await writeKey(endpointsOf(members), "backup/after", "lost by the restore");
-    const restore = await fetch(`${admin.url}/restore`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ backup: record.id }),
-    });
-    const answer = await restore.text();
-    assert.equal(restore.status, 202, answer);
+    await startRestore(admin, TOKEN, record.id);
     world.mark("restore accepted");
-    await until(async () => /^etcd_mesos_restores_total 1$/m.test(await admin.metrics()), {
-      timeoutMs: 120_000,
-      what: "the restore to finish",
-    });
+    await firstRestoreDone(admin);
     const after = await admin.waitHealthy(3, 90_000);
     world.mark("restored and healthy");
     assert.equal(await readKey(endpointsOf(after), "backup/before"), VALUE);

@@ -12,21 +12,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { until } from "../lib/until.ts";
+import { firstRestoreDone, startRestore, takeBackup, withStoreDir } from "./testing/backups.ts";
 import { endpointsOf, readKey, writeKey } from "./testing/etcd.ts";
 import { withWorld } from "./testing/world.ts";
 
 const TOKEN = "backup-restore-token";
-const auth = { authorization: `Bearer ${TOKEN}` };
 
-Deno.test("POST /backups takes a verified backup; POST /restore brings every member back to it", async () => {
-  const store = await Deno.makeTempDir({ prefix: "backup-restore-store-" });
-  try {
-    await restoreScenario(store);
-  } finally {
-    await Deno.remove(store, { recursive: true });
-  }
-});
+Deno.test("POST /backups takes a verified backup; POST /restore brings every member back to it", () =>
+  withStoreDir("backup-restore-store-", restoreScenario));
 
 const restoreScenario = (store: string) =>
   withWorld({
@@ -46,30 +39,19 @@ const restoreScenario = (store: string) =>
     world.mark("3 members healthy");
     await writeKey(endpointsOf(members), "backup/before", "kept");
 
-    const taken = await fetch(`${admin.url}/backups`, { method: "POST", headers: auth });
-    assert.equal(taken.status, 201, await taken.clone().text());
-    const record = await taken.json();
-    assert.equal(record.verified, true, record.drill_error);
-    assert.ok(record.keys >= 1);
+    const record = await takeBackup(admin, TOKEN);
+    assert.equal(record.verified, true, record.drill_error ?? "");
+    assert.ok(record.keys! >= 1);
     world.mark(`backup ${record.id} taken (drill ${record.drill_ms} ms)`);
     const listed = await (await fetch(`${admin.url}/backups`)).json();
     assert.deepEqual(listed.backups.map((r: { id: string }) => r.id), [record.id]);
     assert.match(await admin.metrics(), /^etcd_mesos_backups_total 1$/m);
 
     await writeKey(endpointsOf(members), "backup/after", "lost by the restore");
-    const restore = await fetch(`${admin.url}/restore`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ backup: record.id }),
-    });
-    const answer = await restore.text();
-    assert.equal(restore.status, 202, answer);
+    const answer = await startRestore(admin, TOKEN, record.id);
     assert.match(answer, /^restoring: restore-1 started: fencing /);
     world.mark("restore accepted");
-    await until(async () => /^etcd_mesos_restores_total 1$/m.test(await admin.metrics()), {
-      timeoutMs: 120_000,
-      what: "the restore to finish",
-    });
+    await firstRestoreDone(admin);
     const after = await admin.waitHealthy(3, 90_000);
     world.mark("restored and healthy");
     assert.deepEqual(

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import type { MemberView } from "../scheduler/core/views.ts";
 import { executorProcessPids } from "../lib/localmesos/agent/testing/agent_process.ts";
 import { until } from "../lib/until.ts";
+import { firstRestoreDone, startRestore, takeBackup, withStoreDir } from "./testing/backups.ts";
 import { executorIdOf, memberEtcdPids } from "./testing/stuck.ts";
 import { withWorld, type World } from "./testing/world.ts";
 
@@ -204,10 +205,8 @@ Deno.test("persistent volumes: a member's agent removed by the master → replac
   }));
 
 Deno.test("persistent volumes: a restore lands on the volumes; every executor killed afterwards → the restored data comes back", async () => {
-  const store = await Deno.makeTempDir({ prefix: "volumes-restore-store-" });
-  const auth = { authorization: `Bearer ${TOKEN}` };
-  try {
-    await withWorld({
+  await withStoreDir("volumes-restore-store-", (store) =>
+    withWorld({
       name: "volumes-restore",
       agents: 3,
       schedulerFlags: [
@@ -221,20 +220,10 @@ Deno.test("persistent volumes: a restore lands on the volumes; every executor ki
     }, async (world) => {
       const members = await world.admin.waitHealthy(3, 90_000);
       await etcdctl(endpoint(members[0]!), "put", "restore/before", "kept");
-      const taken = await fetch(`${world.admin.url}/backups`, { method: "POST", headers: auth });
-      assert.equal(taken.status, 201, await taken.clone().text());
-      const record = await taken.json();
+      const record = await takeBackup(world.admin, TOKEN);
       await etcdctl(endpoint(members[0]!), "put", "restore/after", "lost by the restore");
-      const restore = await fetch(`${world.admin.url}/restore`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({ backup: record.id }),
-      });
-      assert.equal(restore.status, 202, await restore.text());
-      await until(
-        async () => /^etcd_mesos_restores_total 1$/m.test(await world.admin.metrics()),
-        { timeoutMs: 120_000, what: "the restore to finish" },
-      );
+      await startRestore(world.admin, TOKEN, record.id);
+      await firstRestoreDone(world.admin);
       const restored = await world.admin.waitHealthy(3, 90_000);
       world.mark("restored and healthy");
 
@@ -253,8 +242,5 @@ Deno.test("persistent volumes: a restore lands on the volumes; every executor ki
       assert.equal((await get("restore/before")).trim(), "kept");
       assert.equal((await get("restore/after")).trim(), "", "the restored data, not the old");
       assert.equal((await world.admin.stats()).cluster_reseeds, 0);
-    });
-  } finally {
-    await Deno.remove(store, { recursive: true });
-  }
+    }));
 });
