@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import type { MemberView } from "../scheduler/core/views.ts";
 import { executorProcessPids } from "../lib/localmesos/agent/testing/agent_process.ts";
 import { until } from "../lib/until.ts";
+import type { AdminClient } from "./testing/admin.ts";
 import { firstRestoreDone, startRestore, takeBackup, withStoreDir } from "./testing/backups.ts";
 import { executorIdOf, memberEtcdPids } from "./testing/stuck.ts";
 import { withWorld, type World } from "./testing/world.ts";
@@ -34,6 +35,31 @@ async function etcdctl(endpoint: string, ...args: string[]): Promise<string> {
 
 const endpoint = (m: MemberView) => `http://${m.host}:${m.clientPort}`;
 const ids = (ms: MemberView[]) => ms.map((m) => `${m.name}=${m.memberId}`).sort();
+
+/** The value of `key` read through `m` (empty when there is none). */
+const valueAt = async (m: MemberView, key: string) =>
+  (await etcdctl(endpoint(m), "get", key, "--print-value-only")).trim();
+
+/** Waits for 3 running, healthy members none of which runs a task of `old`; the members. */
+function relaunched(admin: AdminClient, old: MemberView[], what: string): Promise<MemberView[]> {
+  return until(async () => {
+    const now = await admin.members().catch(() => []);
+    const fresh = now.filter((m) =>
+      m.taskState === "TASK_RUNNING" && m.healthy && !old.some((o) => o.taskId === m.taskId)
+    );
+    return fresh.length === 3 && await admin.healthy() ? now : undefined;
+  }, { timeoutMs: 120_000, what });
+}
+
+/** Waits for 3 healthy voting members, `name` not among them; the members. */
+function replacedWithout(admin: AdminClient, name: string, what: string): Promise<MemberView[]> {
+  return until(async () => {
+    const now = await admin.members().catch(() => []);
+    const ok = now.length === 3 && !now.some((m) => m.name === name) &&
+      now.every((m) => m.healthy && !m.learner) && await admin.healthy();
+    return ok ? now : undefined;
+  }, { timeoutMs: 120_000, what });
+}
 
 /** SIGKILLs the process group of every member's executor (its etcd too). */
 async function killAllExecutors(world: World, members: MemberView[]): Promise<void> {
@@ -71,13 +97,7 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
     const before = await world.admin.stats();
 
     await killAllExecutors(world, members);
-    const back = await until(async () => {
-      const now = await world.admin.members().catch(() => []);
-      const fresh = now.filter((m) =>
-        m.taskState === "TASK_RUNNING" && m.healthy && !members.some((o) => o.taskId === m.taskId)
-      );
-      return fresh.length === 3 && await world.admin.healthy() ? now : undefined;
-    }, { timeoutMs: 120_000, what: "3 relaunched members healthy" });
+    const back = await relaunched(world.admin, members, "3 relaunched members healthy");
     world.mark("3 members relaunched in place and healthy");
     assert.deepEqual(ids(back), ids(members), "the same etcd member ids");
     for (const m of back) {
@@ -101,8 +121,11 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
       ).sort(),
       members.map((m) => `${m.name} running 1`).sort(),
     );
-    const got = await etcdctl(endpoint(back[0]!), "get", "volumes-test-key", "--print-value-only");
-    assert.equal(got.trim(), "kept", "the data written before is still there");
+    assert.equal(
+      await valueAt(back[0]!, "volumes-test-key"),
+      "kept",
+      "the data written before is still there",
+    );
 
     // An operator replaces one member: removed, a new one added elsewhere.
     const victim = back.find((m) => !m.leader)!;
@@ -111,12 +134,11 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal(res.status, 202, await res.text());
-    const replaced = await until(async () => {
-      const now = await world.admin.members().catch(() => []);
-      const ok = now.length === 3 && !now.some((m) => m.name === victim.name) &&
-        now.every((m) => m.healthy && !m.learner) && await world.admin.healthy();
-      return ok ? now : undefined;
-    }, { timeoutMs: 120_000, what: `${victim.name} replaced by a new member` });
+    const replaced = await replacedWithout(
+      world.admin,
+      victim.name,
+      `${victim.name} replaced by a new member`,
+    );
     world.mark(`${victim.name} replaced`);
     assert.ok(!replaced.some((m) => m.memberId === victim.memberId), "its etcd member is gone");
     await until(async () => (await reservedOnAgents(world)) === 3 ? true : undefined, {
@@ -125,13 +147,7 @@ Deno.test("persistent volumes: every executor killed → same member ids, same d
     });
     const final = await world.admin.stats();
     assert.equal(final.cluster_reseeds, before.cluster_reseeds, "still no reseed");
-    const got2 = await etcdctl(
-      endpoint(replaced[0]!),
-      "get",
-      "volumes-test-key",
-      "--print-value-only",
-    );
-    assert.equal(got2.trim(), "kept");
+    assert.equal(await valueAt(replaced[0]!, "volumes-test-key"), "kept");
   }));
 
 Deno.test("persistent volumes: executors killed while the scheduler is down → a restarted scheduler relaunches the same members from its ZooKeeper records", () =>
@@ -149,24 +165,18 @@ Deno.test("persistent volumes: executors killed while the scheduler is down → 
     await killAllExecutors(world, members);
     const second = world.startScheduler();
     world.mark("scheduler killed, every executor killed, a new scheduler started");
-    const back = await until(async () => {
-      const now = await second.admin.members().catch(() => []);
-      const fresh = now.filter((m) => m.taskState === "TASK_RUNNING" && m.healthy);
-      return fresh.length === 3 && await second.admin.healthy() ? now : undefined;
-    }, { timeoutMs: 120_000, what: "3 relaunched members healthy after the restart" });
+    const back = await relaunched(
+      second.admin,
+      [],
+      "3 relaunched members healthy after the restart",
+    );
     world.mark("3 members relaunched in place by the restarted scheduler");
     assert.deepEqual(ids(back), ids(members), "the same etcd member ids");
     assert.ok(back.every((m) => / r1$/.test(m.taskId)), "relaunched tasks");
     const stats = await second.admin.stats();
     assert.equal(stats.cluster_reseeds, 0, "no reseed");
     assert.equal(stats.members_added, 0, "no member added");
-    const got = await etcdctl(
-      endpoint(back[0]!),
-      "get",
-      "volumes-restart-key",
-      "--print-value-only",
-    );
-    assert.equal(got.trim(), "kept");
+    assert.equal(await valueAt(back[0]!, "volumes-restart-key"), "kept");
   }));
 
 Deno.test("persistent volumes: a member's agent removed by the master → replaced at once on the spare agent, not waited for", () =>
@@ -184,24 +194,17 @@ Deno.test("persistent volumes: a member's agent removed by the master → replac
     const lost = members.find((m) => !m.leader)!;
     await world.agentOf(lost).stop();
     world.mark(`stopped agent ${lost.agentId} of ${lost.name}`);
-    const healed = await until(async () => {
-      const now = await world.admin.members().catch(() => []);
-      const ok = now.length === 3 && !now.some((m) => m.name === lost.name) &&
-        now.every((m) => m.healthy && !m.learner) && await world.admin.healthy();
-      return ok ? now : undefined;
-    }, { timeoutMs: 120_000, what: `${lost.name} replaced on the spare agent` });
+    const healed = await replacedWithout(
+      world.admin,
+      lost.name,
+      `${lost.name} replaced on the spare agent`,
+    );
     world.mark(`${lost.name} replaced`);
     assert.ok(!healed.some((m) => m.agentId === lost.agentId), "nothing on the removed agent");
     const stats = await world.admin.stats();
     assert.equal(stats.volumes, 3, "the new member has a volume, the lost one's record is gone");
     assert.equal(stats.cluster_reseeds, 0);
-    const got = await etcdctl(
-      endpoint(healed[0]!),
-      "get",
-      "volumes-agent-key",
-      "--print-value-only",
-    );
-    assert.equal(got.trim(), "kept");
+    assert.equal(await valueAt(healed[0]!, "volumes-agent-key"), "kept");
   }));
 
 Deno.test("persistent volumes: a restore lands on the volumes; every executor killed afterwards → the restored data comes back", async () => {
@@ -228,19 +231,15 @@ Deno.test("persistent volumes: a restore lands on the volumes; every executor ki
       world.mark("restored and healthy");
 
       await killAllExecutors(world, restored);
-      const back = await until(async () => {
-        const now = await world.admin.members().catch(() => []);
-        const fresh = now.filter((m) =>
-          m.taskState === "TASK_RUNNING" && m.healthy &&
-          !restored.some((o) => o.taskId === m.taskId)
-        );
-        return fresh.length === 3 && await world.admin.healthy() ? now : undefined;
-      }, { timeoutMs: 120_000, what: "3 relaunched members healthy after the restore" });
+      const back = await relaunched(
+        world.admin,
+        restored,
+        "3 relaunched members healthy after the restore",
+      );
       world.mark("relaunched in place after the restore");
       assert.deepEqual(ids(back), ids(restored), "the restored member ids");
-      const get = (k: string) => etcdctl(endpoint(back[0]!), "get", k, "--print-value-only");
-      assert.equal((await get("restore/before")).trim(), "kept");
-      assert.equal((await get("restore/after")).trim(), "", "the restored data, not the old");
+      assert.equal(await valueAt(back[0]!, "restore/before"), "kept");
+      assert.equal(await valueAt(back[0]!, "restore/after"), "", "the restored data, not the old");
       assert.equal((await world.admin.stats()).cluster_reseeds, 0);
     }));
 });
