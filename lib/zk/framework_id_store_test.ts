@@ -8,6 +8,7 @@ import {
   isPlausibleFrameworkId,
 } from "./framework_id_store.ts";
 import { startZooKeeper } from "./testing/zookeeper_server.ts";
+import { holdPort } from "./testing/held_port.ts";
 
 const ID = "6f1c2a9e-5d3b-4c1e-9a7f-0b8e2d4c6a10-0000";
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -76,25 +77,6 @@ Deno.test("FrameworkIdStore.load() names the node and the garbage and destroys n
   }
 });
 
-/**
- * Keeps `port` taken while ZooKeeper is "down": connections are accepted and closed at once,
- * so no server of a parallel test can take the port and answer the client with garbage.
- */
-function holdPort(): { port: number; release(): void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  (async () => {
-    try {
-      for await (const conn of listener) conn.close();
-    } catch {
-      // released
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    release: () => listener.close(),
-  };
-}
-
 Deno.test("FrameworkIdStore.save() retries until ZooKeeper comes up, without blocking", async () => {
   const held = holdPort();
   const port = held.port;
@@ -108,8 +90,8 @@ Deno.test("FrameworkIdStore.save() retries until ZooKeeper comes up, without blo
   const saving = store.save(ID).then(() => saved = true);
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(saved, false, "saved while ZooKeeper was down");
-  held.release();
-  const zk = await startZooKeeper({ port });
+  const zk = await startZooKeeper();
+  held.forwardTo(zk.port);
   try {
     await saving;
     assert.equal(saved, true);
@@ -117,6 +99,7 @@ Deno.test("FrameworkIdStore.save() retries until ZooKeeper comes up, without blo
   } finally {
     await store.close();
     await zk.stop();
+    await held.release();
   }
 });
 
@@ -133,5 +116,5 @@ Deno.test("FrameworkIdStore.close() rejects an operation still waiting for ZooKe
   await store.close();
   await assert.rejects(loading, FrameworkIdStoreClosedError);
   await assert.rejects(() => store.load(), FrameworkIdStoreClosedError);
-  held.release();
+  await held.release();
 });

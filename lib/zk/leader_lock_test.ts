@@ -10,7 +10,8 @@ import {
   leaderLockNode,
   type LeaderLockStatus,
 } from "./leader_lock.ts";
-import { expireSession, freePort, startZooKeeper } from "./testing/zookeeper_server.ts";
+import { expireSession, startZooKeeper } from "./testing/zookeeper_server.ts";
+import { holdPort } from "./testing/held_port.ts";
 
 /** Resolves with the first status `want` accepts (now or later); fails after `ms`. */
 function statusWhere(
@@ -219,9 +220,9 @@ Deno.test("LeaderLock: a ZooKeeper restart keeps the holder holding and the stan
 });
 
 Deno.test("LeaderLock.acquire() waits while ZooKeeper is down and acquires once it is up", async () => {
-  const port = freePort();
+  const down = holdPort();
   const a = createLeaderLock({
-    zk: `zk://127.0.0.1:${port}/fw`,
+    zk: `zk://127.0.0.1:${down.port}/fw`,
     frameworkName: "etcd",
     id: "a",
     sessionTimeoutMs: 2000,
@@ -232,13 +233,15 @@ Deno.test("LeaderLock.acquire() waits while ZooKeeper is down and acquires once 
   held.then(() => settled = true, () => settled = true);
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(settled, false, "not acquired without ZooKeeper");
-  const zk = await startZooKeeper({ port });
+  const zk = await startZooKeeper();
+  down.forwardTo(zk.port);
   try {
     await held;
     assert.deepEqual(a.status, { held: true, leader: "a" });
   } finally {
     await a.close();
     await zk.stop();
+    await down.release();
   }
 });
 

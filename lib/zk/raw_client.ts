@@ -46,6 +46,22 @@ export interface RawConnectionManager {
   on(event: "state", listener: (state: number) => void): void;
   socket?: { destroy(): void };
   connectTimeoutHandler?: ReturnType<typeof setNodeTimeout> | null;
+  /** Sends the connect request on a new socket (looked up on each connect). */
+  onSocketConnected(this: RawConnectionManager): void;
+}
+
+/**
+ * Makes a closing client never talk on a socket it opens later. node-zookeeper-client
+ * schedules its next connect attempt (after up to `spinDelay`) and opens that socket even
+ * when `close()` came in between; the server's connect response then reaches a client in
+ * CLOSING state, which reads it as the reply to its closeSession and throws "Unknown code:
+ * …" uncaught from its socket handler (seen in our tests). Such a socket is destroyed at
+ * once; in CLOSING state the library then settles in CLOSED without retrying.
+ */
+export function neverConnectAgain(cm: RawConnectionManager): void {
+  cm.onSocketConnected = function (this: RawConnectionManager) {
+    this.socket?.destroy();
+  };
 }
 
 /** One library client (one session). */

@@ -16,6 +16,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { ZkConnectError, ZkError } from "./errors.ts";
 import {
   CM_CLOSED,
+  neverConnectAgain,
   type RawCallback,
   type RawClient,
   type RawStat,
@@ -214,6 +215,7 @@ export class ZkSession {
         this.#raw.close();
       } else {
         // Not connected: stop reconnecting; the server expires the session by itself.
+        neverConnectAgain(cm);
         if (!FINAL.has(this.#state)) this.#raw.close();
         finish();
       }
