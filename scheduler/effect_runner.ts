@@ -28,10 +28,13 @@ import type { TaskInfo } from "../lib/mesos/types.ts";
 import type { VolumeRecord } from "./core/volumes.ts";
 import type { Effect, MemberLaunch } from "./core/effects.ts";
 import type { EtcdOp, EtcdResultInput, Input } from "./core/inputs.ts";
-import { errorText, memberView, probeMembers } from "./prober.ts";
+import { errorText, memberView, probeMembers, withDeadline } from "./prober.ts";
 import { encodeMaintenanceOrder } from "../contract/orders.ts";
 import type { RollingRestartRecord } from "./core/rolling_restart_run.ts";
 import { RollingRestartEffects } from "./rolling_restart_effects.ts";
+
+/** How long the Mesos calls queued behind a volume record wait for ZooKeeper to take it. */
+export const VOLUME_RECORD_BOUND_MS = 10_000;
 
 /** The core's decision on an operator's request. */
 export interface AdminDecision {
@@ -65,6 +68,8 @@ export interface EffectRunnerDeps {
     save(record: VolumeRecord): Promise<void>;
     forget(member: string): Promise<void>;
   };
+  /** How long queued Mesos calls wait for a volume record; default {@linkcode VOLUME_RECORD_BOUND_MS}. */
+  volumeRecordBoundMs?: number;
   /** Returns the core's decision on the admin request `requestId`. */
   adminReply?: (requestId: number | undefined, decision: AdminDecision) => void;
   logger: Logger;
@@ -280,7 +285,10 @@ export class EffectRunner {
 
   /**
    * Writes or deletes a volume record in the Mesos call queue, so the calls after it (the
-   * ACCEPT that reserves) wait for it.
+   * ACCEPT that reserves) wait for it — for at most {@linkcode VOLUME_RECORD_BOUND_MS}: with
+   * ZooKeeper down, acknowledgements, kills and declines must not wait behind it. A record
+   * not written in time counts as not written (its reserving ACCEPT is not sent); the store
+   * goes on retrying in the background, and the core holds the record meanwhile.
    */
   #volumeRecord(effect: Extract<Effect, { type: "persistVolume" | "forgetVolume" }>): void {
     const store = this.#deps.volumes;
@@ -288,8 +296,11 @@ export class EffectRunner {
     const sent = this.#mesos.then(async () => {
       if (store === undefined) return;
       try {
-        if (effect.type === "persistVolume") await store.save(effect.record);
-        else await store.forget(member);
+        const write = effect.type === "persistVolume"
+          ? store.save(effect.record)
+          : store.forget(member);
+        const bound = this.#deps.volumeRecordBoundMs ?? VOLUME_RECORD_BOUND_MS;
+        await withDeadline(write, bound, "ZooKeeper");
         this.#unrecorded.delete(member);
       } catch (error) {
         this.#log.error(

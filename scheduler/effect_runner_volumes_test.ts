@@ -16,7 +16,7 @@ const launch = {
 } as unknown as MemberLaunch;
 const record = { member: "etcd-1" } as VolumeRecord;
 
-function runner(save: (r: VolumeRecord) => Promise<void>) {
+function runner(save: (r: VolumeRecord) => Promise<void>, volumeRecordBoundMs?: number) {
   const order: string[] = [];
   const calls: SchedulerCall[] = [];
   const r = new EffectRunner({
@@ -37,6 +37,7 @@ function runner(save: (r: VolumeRecord) => Promise<void>) {
       forget: () => Promise.resolve(),
     },
     logger: memoryLogger(),
+    ...(volumeRecordBoundMs === undefined ? {} : { volumeRecordBoundMs }),
   });
   return { r, order, calls };
 }
@@ -65,6 +66,16 @@ Deno.test("EffectRunner does not reserve when the volume record could not be wri
   r.run({ type: "launch", offerId: "o1", agentId: "a1", member: launch });
   await r.idle();
   assert.deepEqual(order, ["RECONCILE"], "no ACCEPT; the task is asked about instead");
+});
+
+Deno.test("EffectRunner: with ZooKeeper not answering, the calls behind a volume record wait a bounded time", async () => {
+  const { r, order } = runner(() => new Promise<void>(() => {}), 50);
+  r.run({ type: "persistVolume", record });
+  r.run({ type: "launch", offerId: "o1", agentId: "a1", member: launch });
+  r.run({ type: "decline", offerIds: ["o2"], refuseSeconds: 5 });
+  await r.idle();
+  // No ACCEPT: the refused launch asks about its task after the decline queued meanwhile.
+  assert.deepEqual(order, ["DECLINE", "RECONCILE"]);
 });
 
 Deno.test("EffectRunner cleans up stray reservations with DESTROY then UNRESERVE", async () => {
