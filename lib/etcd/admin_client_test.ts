@@ -4,23 +4,7 @@ import { EtcdAdminError } from "./admin_errors.ts";
 import { normalizeEndpoint } from "./endpoints.ts";
 import { startEtcd } from "./testing/etcd_server.ts";
 import { type EtcdJoiner, startJoiner } from "./testing/etcd_joiner.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function kindOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EtcdAdminError, `not an EtcdAdminError: ${err}`);
-    return err.kind;
-  }
-  assert.fail("the call succeeded");
-}
+import { freePort, kindOf } from "./testing/admin_error_kind.ts";
 
 async function retry<T>(what: string, fn: () => Promise<T>, retryKind: string): Promise<T> {
   const deadline = Date.now() + 20_000;

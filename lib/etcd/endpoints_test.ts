@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
 import { createEtcdAdminClient } from "./admin_client.ts";
-import { EtcdAdminError } from "./admin_errors.ts";
 import { normalizeEndpoint, positiveTimeout } from "./endpoints.ts";
 import { startEtcd } from "./testing/etcd_server.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function kindOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EtcdAdminError, `not an EtcdAdminError: ${err}`);
-    return err.kind;
-  }
-  assert.fail("the call succeeded");
-}
+import { freePort, kindOf } from "./testing/admin_error_kind.ts";
 
 Deno.test("unreachable and silent endpoints fail fast with unavailable and timeout", async () => {
   const admin = createEtcdAdminClient({ endpoints: [], timeoutMs: 400 });

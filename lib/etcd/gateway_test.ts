@@ -12,23 +12,7 @@ import { startEtcd } from "./testing/etcd_server.ts";
 import { type EtcdJoiner, startJoiner } from "./testing/etcd_joiner.ts";
 import { createTestPki } from "../tls/testing/test_pki.ts";
 import { until } from "../until.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function kindOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EtcdAdminError, `not an EtcdAdminError: ${err}`);
-    return err.kind;
-  }
-  assert.fail("the call succeeded");
-}
+import { freePort, kindOf } from "./testing/admin_error_kind.ts";
 
 /** The pid of the etcd whose data is under `dir`. */
 function etcdPid(dir: string): number {
