@@ -14,7 +14,7 @@ import { createRng } from "./chaos/rng.ts";
 import { type ChaosResult, runChaos, type StallFigure } from "./chaos/run.ts";
 
 const USAGE = `Usage: deno task chaos [--duration 120s] [--seed N] [--members 3|5] [--faults LIST]
-                       [--json FILE] [--keep] [--log-level warn]
+                       [--json FILE] [--keep] [--volumes] [--log-level warn]
   --duration D   how long faults are injected (s, m suffix; default 120s); a fault under way
                  finishes its recovery, then the final checks run
   --seed N       replay a run (default: random, printed)
@@ -22,6 +22,7 @@ const USAGE = `Usage: deno task chaos [--duration 120s] [--seed N] [--members 3|
   --faults LIST  subset of ${FAULTS.join(",")}
   --json FILE    also write the result as JSON
   --keep         keep the work directory (scheduler log, sandboxes)
+  --volumes      members on persistent volumes (--role=etcd): dead ones come back in place
 `;
 
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
@@ -45,6 +46,7 @@ function parse(args: string[]) {
       faults: { type: "string", default: FAULTS.join(",") },
       json: { type: "string" },
       keep: { type: "boolean" },
+      volumes: { type: "boolean" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h" },
     },
@@ -66,6 +68,7 @@ function parse(args: string[]) {
     faults: parseFaults(values.faults),
     json: values.json,
     keep: values.keep ?? false,
+    volumes: values.volumes ?? false,
     level: parseLogLevel(values["log-level"]),
     help: values.help ?? false,
   };
@@ -150,6 +153,7 @@ async function main(args: string[]): Promise<number> {
     rng: createRng(o.seed),
     logger,
     keep: o.keep,
+    volumes: o.volumes,
     signal: stop.signal,
   });
   write(formatResult(result, o.seed, o.members));

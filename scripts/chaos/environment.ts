@@ -56,6 +56,8 @@ export interface ChaosEnvironmentOptions {
   keep?: boolean;
   /** Run every agent as a process of its own (default false: in this process). */
   agentProcesses?: boolean;
+  /** Members on persistent volumes (the scheduler runs with `--role=etcd`). */
+  volumes?: boolean;
 }
 
 /** A running chaos environment: the end-to-end world plus agents as processes. */
@@ -199,7 +201,7 @@ export async function startChaosEnvironment(
     masterOptions: options.agentProcesses ? FROZEN_AGENT_OPTIONS : MASTER_OPTIONS,
     portSlots: MAX_AGENTS,
     clusterSize: options.members,
-    schedulerFlags: ["--reseed-timeout=5s"],
+    schedulerFlags: ["--reseed-timeout=5s", ...(options.volumes ? ["--role=etcd"] : [])],
   });
   const env = new ChaosEnvironment(world, options.members);
   if (options.agentProcesses) {

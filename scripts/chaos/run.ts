@@ -35,12 +35,25 @@ export interface ChaosOptions {
   rng: Rng;
   logger: Logger;
   keep?: boolean;
+  /** Members on persistent volumes: dead ones are relaunched in place. */
+  volumes?: boolean;
   /** Pause after each recovery (default 2000 ms). */
   settleMs?: number;
   /** Bound on each recovery (default 180 s). */
   recoveryTimeoutMs?: number;
   /** Aborting it stops injecting faults: the run goes on to its checks and cleanup. */
   signal?: AbortSignal;
+}
+
+/** Relaunches in place since `since` (ms): the audit trail's `volume.relaunch` events. */
+async function relaunchesSince(env: ChaosEnvironment, since: number): Promise<number> {
+  const r = await fetch(`${env.admin.url}/events?kind=volume.relaunch`);
+  if (!r.ok) {
+    await r.body?.cancel();
+    return 0;
+  }
+  const events = await r.json() as { at: number }[];
+  return events.filter((e) => e.at >= since).length;
 }
 
 /** One injected fault and its recovery. */
@@ -130,6 +143,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     keep: o.keep,
     // An agent is frozen with SIGSTOP only when it runs as a process of its own.
     agentProcesses: o.faults.includes("sigstop-agent"),
+    volumes: o.volumes ?? false,
   });
   let result: Omit<ChaosResult, "leftProcesses" | "wallSeconds"> | undefined;
   try {
@@ -207,13 +221,23 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         if (fault === "drop-majority") {
           const done = (await rankedReseeds(env)).slice(ranked);
           const last = done.at(-1);
+          // On volumes the dropped members may come back in place, quorum and data with them.
+          const relaunched = o.volumes ? await relaunchesSince(env, injectedAt) : 0;
           reseeds.push({
             injectedAt,
             healedAt: Date.now(),
-            evidence: last ? evidenceOf(last) : "no ranked reseed in the scheduler's /history",
+            evidence: last
+              ? evidenceOf(last)
+              : relaunched > 0
+              ? `no reseed: ${relaunched} relaunch(es) in place from the members' volumes`
+              : "no ranked reseed in the scheduler's /history",
           });
-          if (last === undefined) {
-            failures.push("drop-majority healed without a reseed in /history");
+          if (last === undefined && relaunched <= 0) {
+            failures.push(
+              o.volumes
+                ? "drop-majority healed without a reseed or a relaunch in place"
+                : "drop-majority healed without a reseed in /history",
+            );
           }
         }
         await new Promise((r) => setTimeout(r, o.settleMs ?? 2000));
