@@ -7,7 +7,7 @@
  * @module
  */
 import { createCsr } from "../lib/tls/csr.ts";
-import { type TlsPaths, tlsPaths, writeTlsFiles } from "../lib/tls/files.ts";
+import { type TlsMaterial, type TlsPaths, tlsPaths, writeTlsFiles } from "../lib/tls/files.ts";
 import { generateKeyPair, privateKeyPem } from "../lib/tls/keys.ts";
 import type { Config } from "../scheduler/config.ts";
 
@@ -40,15 +40,29 @@ export async function prepareLocalTls(
   return { args, token };
 }
 
-/** Gets a client certificate from the admin API at `adminUrl` into `<work>/client/`. */
-export async function writeClientCertificate(
+/** What {@linkcode requestClientIdentity} asks for. */
+export interface ClientIdentityRequest {
+  /** The certificate's common name. */
+  commonName: string;
+  /** Validity in days (`?days=`); default the scheduler's. */
+  days?: number;
+}
+
+/**
+ * A client identity signed by the scheduler at `adminUrl`: a new key pair, its CSR sent to
+ * `POST /certificates` with `token`, and the cluster's CA from `/ca.pem`.
+ *
+ * @throws {Error} naming the URL and the answer when the certificate is refused.
+ */
+export async function requestClientIdentity(
   adminUrl: string,
   token: string,
-  work: string,
-): Promise<TlsPaths> {
+  request: ClientIdentityRequest,
+): Promise<TlsMaterial> {
   const keys = await generateKeyPair();
-  const csr = await createCsr(keys, { commonName: "etcd-mesos-local-client" });
-  const res = await fetch(`${adminUrl}/certificates`, {
+  const csr = await createCsr(keys, { commonName: request.commonName });
+  const query = request.days === undefined ? "" : `?days=${request.days}`;
+  const res = await fetch(`${adminUrl}/certificates${query}`, {
     method: "POST",
     body: csr,
     headers: { authorization: `Bearer ${token}` },
@@ -56,10 +70,22 @@ export async function writeClientCertificate(
   const certPem = await res.text();
   if (!res.ok) throw new Error(`POST ${adminUrl}/certificates answered ${res.status}: ${certPem}`);
   const caPem = await (await fetch(`${adminUrl}/ca.pem`)).text();
+  return { caPem, certPem, keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+/** Gets a client certificate from the admin API at `adminUrl` into `<work>/client/`. */
+export async function writeClientCertificate(
+  adminUrl: string,
+  token: string,
+  work: string,
+): Promise<TlsPaths> {
+  const identity = await requestClientIdentity(adminUrl, token, {
+    commonName: "etcd-mesos-local-client",
+  });
   const dir = `${work}/client`;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const paths = tlsPaths(dir);
-  await writeTlsFiles(paths, { caPem, certPem, keyPem: await privateKeyPem(keys.privateKey) });
+  await writeTlsFiles(paths, identity);
   return paths;
 }
 

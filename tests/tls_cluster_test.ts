@@ -11,8 +11,7 @@
 import assert from "node:assert/strict";
 import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
 import type { TlsMaterial } from "../lib/tls/files.ts";
-import { createCsr } from "../lib/tls/csr.ts";
-import { generateKeyPair, privateKeyPem } from "../lib/tls/keys.ts";
+import { requestClientIdentity } from "../localcluster/tls_client.ts";
 import { createTestPki } from "../lib/tls/testing/test_pki.ts";
 import { until } from "../lib/until.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
@@ -24,18 +23,11 @@ function httpsEndpoints(members: readonly MemberView[]): string[] {
   return members.map((m) => `https://${m.host}:${m.clientPort}`);
 }
 
-async function clientIdentity(adminPort: number): Promise<TlsMaterial> {
-  const base = `http://127.0.0.1:${adminPort}`;
-  const caPem = await (await fetch(`${base}/ca.pem`)).text();
-  const keys = await generateKeyPair();
-  const csr = await createCsr(keys, { commonName: "tls-test-client" });
-  const res = await fetch(`${base}/certificates?days=1`, {
-    method: "POST",
-    body: csr,
-    headers: { authorization: `Bearer ${TOKEN}` },
+function clientIdentity(adminPort: number): Promise<TlsMaterial> {
+  return requestClientIdentity(`http://127.0.0.1:${adminPort}`, TOKEN, {
+    commonName: "tls-test-client",
+    days: 1,
   });
-  assert.equal(res.status, 200, await res.clone().text());
-  return { caPem, certPem: await res.text(), keyPem: await privateKeyPem(keys.privateKey) };
 }
 
 Deno.test("--tls: members run with mutual TLS, clients need a certificate of the CA, heal works", () =>

@@ -8,9 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { grpcQuorumRead } from "../lib/etcd/testing/grpc_read.ts";
-import type { TlsMaterial } from "../lib/tls/files.ts";
-import { createCsr } from "../lib/tls/csr.ts";
-import { generateKeyPair, privateKeyPem } from "../lib/tls/keys.ts";
+import { requestClientIdentity } from "../localcluster/tls_client.ts";
 import { until } from "../lib/until.ts";
 import { freePort } from "../localcluster/ports.ts";
 import { ProgramProcess } from "./testing/processes.ts";
@@ -38,18 +36,9 @@ Deno.test("--tls: the proxy gets its certificate from the scheduler and serves c
       "--etcd-bin=/usr/bin/etcd",
     ], world.logFile("proxy.log"));
     try {
-      const keys = await generateKeyPair();
-      const res = await fetch(`${base}/certificates`, {
-        method: "POST",
-        body: await createCsr(keys, { commonName: "proxy-test-client" }),
-        headers: { authorization: `Bearer ${TOKEN}` },
+      const identity = await requestClientIdentity(base, TOKEN, {
+        commonName: "proxy-test-client",
       });
-      assert.equal(res.status, 200);
-      const identity: TlsMaterial = {
-        caPem: await (await fetch(`${base}/ca.pem`)).text(),
-        certPem: await res.text(),
-        keyPem: await privateKeyPem(keys.privateKey),
-      };
       // The grpc-proxy serves gRPC only (no JSON gateway): a gRPC client, as its users have.
       const revision = await until(
         () =>

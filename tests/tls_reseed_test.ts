@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { Etcd3 } from "etcd3";
 import { etcd3TlsOptions } from "../lib/etcd/endpoints.ts";
 import type { TlsMaterial } from "../lib/tls/files.ts";
-import { createCsr } from "../lib/tls/csr.ts";
-import { generateKeyPair, privateKeyPem } from "../lib/tls/keys.ts";
+import { requestClientIdentity } from "../localcluster/tls_client.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
 import { withWorld } from "./testing/world.ts";
 
@@ -37,18 +36,7 @@ Deno.test("--tls: a reseed after quorum loss brings the cluster back over TLS wi
     });
     const members = await world.admin.waitHealthy(3, 120_000);
     const base = `http://127.0.0.1:${scheduler.admin.port}`;
-    const keys = await generateKeyPair();
-    const res = await fetch(`${base}/certificates`, {
-      method: "POST",
-      body: await createCsr(keys, { commonName: "reseed-test" }),
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    assert.equal(res.status, 200);
-    const identity: TlsMaterial = {
-      caPem: await (await fetch(`${base}/ca.pem`)).text(),
-      certPem: await res.text(),
-      keyPem: await privateKeyPem(keys.privateKey),
-    };
+    const identity = await requestClientIdentity(base, TOKEN, { commonName: "reseed-test" });
     const before = client(members, identity);
     try {
       await before.put(KEY).value("kept");
