@@ -27,6 +27,7 @@ import {
   parseMaintenanceOutcome,
 } from "../contract/orders.ts";
 import { until } from "../lib/until.ts";
+import { memberConfig } from "./testing/single_member.ts";
 
 const logger = createLogger({ level: "warn" });
 
@@ -39,16 +40,7 @@ function etcdTask(offer: Offer, artifact: string): { task: TaskInfo; clientPort:
     type: "SCALAR" as const,
     scalar: { value },
   });
-  const data = encodeMemberConfig({
-    name: "etcd-1",
-    host: "127.0.0.1",
-    peerPort,
-    clientPort,
-    initialCluster: `etcd-1=http://127.0.0.1:${peerPort}`,
-    clusterState: "new",
-    clusterToken: "local-mesos-it",
-    learner: false,
-  });
+  const data = encodeMemberConfig(memberConfig("local-mesos-it", { peerPort, clientPort }));
   return {
     clientPort,
     task: {

@@ -15,11 +15,14 @@ export function freePort(): number {
   return port;
 }
 
-/** The config of member `etcd-1` starting a new cluster on two free ports. */
-export function memberConfig(clusterToken: string): MemberConfig {
-  const peerPort = freePort();
-  let clientPort = freePort();
-  while (clientPort === peerPort) clientPort = freePort();
+/** The config of member `etcd-1` starting a new cluster on `ports` (default two free ones). */
+export function memberConfig(
+  clusterToken: string,
+  ports?: { peerPort: number; clientPort: number },
+): MemberConfig {
+  const peerPort = ports?.peerPort ?? freePort();
+  let clientPort = ports?.clientPort ?? freePort();
+  while (ports === undefined && clientPort === peerPort) clientPort = freePort();
   return {
     name: "etcd-1",
     host: "127.0.0.1",
