@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { Etcd3 } from "etcd3";
-import { etcd3TlsOptions } from "../lib/etcd/endpoints.ts";
+import { etcd3TlsOptions } from "../lib/etcd/testing/etcd3_options.ts";
 import type { TlsMaterial } from "../lib/tls/files.ts";
 import { requestClientIdentity } from "../localcluster/tls_client.ts";
 import type { MemberView } from "../scheduler/core/views.ts";

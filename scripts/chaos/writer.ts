@@ -6,7 +6,7 @@
  * @module
  */
 import { Etcd3 } from "etcd3";
-import { GRPC_CHANNEL_OPTIONS } from "../../lib/etcd/endpoints.ts";
+import { GRPC_CHANNEL_OPTIONS } from "../../lib/etcd/testing/etcd3_options.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { AckedWrite } from "./verdict.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { Etcd3 } from "etcd3";
-import { GRPC_CHANNEL_OPTIONS } from "../../lib/etcd/endpoints.ts";
+import { GRPC_CHANNEL_OPTIONS } from "../../lib/etcd/testing/etcd3_options.ts";
 import type { MemberView } from "../../scheduler/core/views.ts";
 
 /** Client URLs of `members`. */

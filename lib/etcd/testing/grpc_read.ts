@@ -6,7 +6,8 @@
  */
 import { Buffer } from "node:buffer";
 import { Etcd3, type IOptions } from "etcd3";
-import { etcd3Options, normalizeEndpoint } from "../endpoints.ts";
+import { normalizeEndpoint } from "../endpoints.ts";
+import { etcd3Options } from "./etcd3_options.ts";
 import type { TlsMaterial } from "../../tls/files.ts";
 
 type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
