@@ -310,15 +310,45 @@ function relaunchOn(ctx: Ctx, offer: Offer, r: VolumeRecord): boolean {
 }
 
 /**
- * Uses offers for relaunches in place, and ACCEPTs offers holding labelled reservations that
- * nobody expects with their DESTROY and UNRESERVE. Returns the ids of the offers used.
+ * How long an offer of an agent where a member waits to be relaunched is declined when it
+ * cannot be used yet (relaunch spacing, an orphaned etcd, a restore): briefly, never the
+ * idle hour, or a relaunch that failed could only be retried at the deadline.
+ */
+export function relaunchRetrySeconds(s: State): number {
+  const spacing = Math.ceil((2 * s.options.healthIntervalMs) / 1000);
+  return Math.max(1, Math.min(s.options.offerRefuseSeconds, spacing));
+}
+
+/**
+ * Uses offers for relaunches in place, ACCEPTs offers holding labelled reservations that
+ * nobody expects with their DESTROY and UNRESERVE, and declines the other offers of agents
+ * where a member waits for briefly ({@linkcode relaunchRetrySeconds}). Returns the ids of the
+ * offers answered.
  */
 export function relaunchFromOffers(ctx: Ctx, offers: readonly Offer[]): Set<string> {
   const { s } = ctx;
   const used = new Set<string>();
   const fw = s.frameworkId;
   if (s.options.volumes === undefined || s.volumes === undefined || fw === undefined) return used;
-  if (phaseOf(s) !== "mutable" || restoreBlocks(s) !== undefined) return used;
+  if (phaseOf(s) === "mutable" && restoreBlocks(s) === undefined) {
+    relaunchOrCleanUp(ctx, offers, fw, used);
+  }
+  const waitingOn = new Set(awaitingRelaunch(s).map((r) => r.agentId));
+  const held = offers.filter((x) => !used.has(x.id.value) && waitingOn.has(x.agent_id.value));
+  if (held.length > 0) {
+    const offerIds = held.map((x) => x.id.value);
+    ctx.fx.push({ type: "decline", offerIds, refuseSeconds: relaunchRetrySeconds(s) });
+    for (const id of offerIds) used.add(id);
+    s.counters.offers_declined += offerIds.length;
+    log(ctx, "debug", "declining offers briefly: a member waits to be relaunched there", {
+      offers: offerIds.length,
+    });
+  }
+  return used;
+}
+
+function relaunchOrCleanUp(ctx: Ctx, offers: readonly Offer[], fw: string, used: Set<string>) {
+  const { s } = ctx;
   for (const r of awaitingRelaunch(s)) {
     if (r.relaunchBy === undefined) continue;
     // Its old etcd still answers (orphaned by a dead executor): it holds the data dir and the
@@ -333,14 +363,14 @@ export function relaunchFromOffers(ctx: Ctx, offers: readonly Offer[]): Set<stri
   // Never destroy what a live task or an etcd member may still stand on (a lost record, an
   // etcd member not yet removed): its clean-up waits for a later offer. Before any member
   // has told the membership (e.g. every task gone after a restart) nothing is cleaned up.
-  if (s.etcdMembers === undefined) return used;
+  if (s.etcdMembers === undefined) return;
   const keep = new Set([
     ...liveMembers(s).map((m) => m.name),
     ...(s.etcdMembers ?? []).map((e) => e.name).filter((n) => n !== ""),
   ]);
   for (const offer of offers) {
     if (used.has(offer.id.value)) continue;
-    const stray = strayReservations(offer, fw, s.volumes, keep);
+    const stray = strayReservations(offer, fw, s.volumes ?? [], keep);
     if (stray === undefined) continue;
     used.add(offer.id.value);
     ctx.fx.push({
@@ -355,7 +385,6 @@ export function relaunchFromOffers(ctx: Ctx, offers: readonly Offer[]): Set<stri
       volumes: stray.destroy.length,
     });
   }
-  return used;
 }
 
 /** `replaceMember`: an operator replaces a member elsewhere, giving up its volume. */

@@ -248,3 +248,47 @@ Deno.test("volumes: an operator's replace gives up the volume and retires the me
   const unknown = h.feed({ type: "replaceMember", name: "etcd-99", requestId: 8 });
   assert.match(ofType(unknown, "adminReply")[0]!.message, /no member etcd-99/);
 });
+
+Deno.test("volumes: an offer of a waiting member's agent not usable yet is declined briefly, so a failed relaunch is retried within seconds", () => {
+  const { h, w, launches } = complete();
+  const l = launches[0]!;
+  h.feed(w.end(l.name, "TASK_FAILED"));
+  h.now += 1000;
+  const first = ofType(h.feed({ type: "offers", offers: [reservedOffer(l, "R1")] }), "launch");
+  assert.equal(first.length, 1, "relaunched");
+  // The relaunched task fails at once (its executor could not start): the agent offers the
+  // reservation back before the relaunch spacing has passed.
+  const retryTask = first[0]!.member.taskId;
+  h.feed({ type: "status", status: status(retryTask, "TASK_FAILED", { agentId: l.agentId }) });
+  h.now += 500;
+  const early = h.feed({ type: "offers", offers: [reservedOffer(l, "R2")] });
+  assert.equal(ofType(early, "launch").length, 0, "not relaunched twice within the spacing");
+  const declined = ofType(early, "decline").find((d) => d.offerIds.includes("R2"));
+  assert.ok(declined !== undefined, "the offer is declined");
+  assert.ok(
+    declined.refuseSeconds <= (2 * h.state.options.healthIntervalMs) / 1000,
+    `declined for ${declined.refuseSeconds}s: it must come back for the retry`,
+  );
+  h.now += declined.refuseSeconds * 1000 + 1;
+  const again = ofType(h.feed({ type: "offers", offers: [reservedOffer(l, "R3")] }), "launch");
+  assert.equal(again[0]?.member.taskId, `${l.taskId} r2`, "relaunched again");
+});
+
+Deno.test("volumes: while a dead executor's etcd still answers, its agent's offer is declined briefly and used once the etcd is gone", () => {
+  const { h, w, launches } = complete();
+  const l = launches[1]!;
+  const names = launches.map((x) => x.name);
+  const stillAnswering = w.probe(names); // taken while every etcd runs
+  h.feed(w.end(l.name, "TASK_FAILED"));
+  h.feed(stillAnswering); // the ended task's etcd answers: a stray
+  assert.ok(h.state.strays?.some((x) => x.name === l.name), "its etcd is a stray");
+  h.now += 1000;
+  const held = h.feed({ type: "offers", offers: [reservedOffer(l, "R1")] });
+  assert.equal(ofType(held, "launch").length, 0, "no relaunch while its old etcd answers");
+  const declined = ofType(held, "decline").find((d) => d.offerIds.includes("R1"))!;
+  assert.ok(declined.refuseSeconds <= 10, `declined for ${declined.refuseSeconds}s`);
+  h.now += declined.refuseSeconds * 1000 + 1;
+  h.feed(w.probe(names)); // it is gone now
+  const back = ofType(h.feed({ type: "offers", offers: [reservedOffer(l, "R2")] }), "launch");
+  assert.equal(back[0]?.member.taskId, `${l.taskId} r1`, "relaunched in place");
+});
