@@ -26,6 +26,7 @@ const COUNTERS: ReadonlySet<Metric> = new Set<Metric>([
   "offers_declined",
   "destructive_deferred",
   "probes",
+  "members_relaunched",
   "subscriptions",
   "reconciliations",
   "tasks_adopted",
@@ -56,8 +57,7 @@ const HELP: Partial<Record<Metric, string>> = {
   rolling_restart_failed: "1 when the last rolling restart stopped on a failing member.",
   volumes: "Members with a persistent volume.",
   relaunching: "Members waiting to be relaunched in place on their volume.",
-  members_relaunched:
-    "Relaunches in place of the members that have a volume (not a counter: a replaced member's go with it).",
+  members_relaunched: "Members relaunched in place on their volume since the scheduler started.",
   healthy: "1 when a quorum agrees on a leader and a linearizable read succeeds.",
   desired_servers: "The configured cluster size.",
   subscriptions: "SUBSCRIBED events: the first subscription and one after each failover.",

@@ -181,6 +181,8 @@ export interface Counters {
   offers_declined: number;
   destructive_deferred: number;
   probes: number;
+  /** Members relaunched in place on their persistent volume. */
+  members_relaunched: number;
 }
 
 /** The whole core state. */
@@ -313,6 +315,7 @@ export function initialState(options: Partial<CoreOptions> = {}): State {
       offers_declined: 0,
       destructive_deferred: 0,
       probes: 0,
+      members_relaunched: 0,
     },
   };
 }

@@ -112,7 +112,7 @@ export function statsOf(s: State): Stats {
     rolling_restart_failed: s.rollingRestart?.failed !== undefined ? 1 : 0,
     volumes: (s.volumes ?? []).length,
     relaunching: awaitingRelaunch(s).length,
-    members_relaunched: (s.volumes ?? []).reduce((n, r) => n + r.incarnation, 0),
+    members_relaunched: c.members_relaunched,
   };
 }
 

@@ -300,6 +300,7 @@ function relaunchOn(ctx: Ctx, offer: Offer, r: VolumeRecord): boolean {
     placementValue: s.agentValues[r.agentId],
   });
   s.counters.launched_servers++;
+  s.counters.members_relaunched++;
   log(ctx, "info", "relaunching a member in place on its volume", {
     member: r.member,
     task: launch.taskId,

@@ -272,6 +272,9 @@ Deno.test("volumes: an offer of a waiting member's agent not usable yet is decli
   h.now += declined.refuseSeconds * 1000 + 1;
   const again = ofType(h.feed({ type: "offers", offers: [reservedOffer(l, "R3")] }), "launch");
   assert.equal(again[0]?.member.taskId, `${l.taskId} r2`, "relaunched again");
+  assert.equal(statsOf(h.state).members_relaunched, 2);
+  h.feed({ type: "replaceMember", name: l.name, requestId: 1 });
+  assert.equal(statsOf(h.state).members_relaunched, 2, "a counter: the replace keeps it");
 });
 
 Deno.test("volumes: while a dead executor's etcd still answers, its agent's offer is declined briefly and used once the etcd is gone", () => {
