@@ -26,11 +26,17 @@ export const executorIdOf = (m: MemberView): string => {
  * so its etcd is not signalled); returns its pid.
  */
 export async function killExecutorOnly(work: string, m: MemberView): Promise<number> {
+  const pid = await executorPid(work, m);
+  Deno.kill(pid, "SIGKILL");
+  return pid;
+}
+
+/** The one executor process of member `m`; fails when there is none or several. */
+export async function executorPid(work: string, m: MemberView): Promise<number> {
   const pids = await executorProcessPids(work, executorIdOf(m));
   if (pids.length !== 1) {
     throw new Error(`Expected one executor process of ${m.name}, found [${pids.join(",")}]`);
   }
-  Deno.kill(pids[0]!, "SIGKILL");
   return pids[0]!;
 }
 
