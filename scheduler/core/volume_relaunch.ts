@@ -197,17 +197,23 @@ export function noteVolumeStatus(ctx: Ctx, status: TaskStatus): void {
   const r = (s.volumes ?? []).find((x) => x.member === m?.name);
   if (m === undefined || r === undefined || m.taskState !== status.state) return;
   const refused = status.state === "TASK_ERROR" || status.state === "TASK_DROPPED";
-  if (status.state.startsWith("TASK_GONE")) r.givenUp = `its task is ${status.state}`;
+  if (status.state.startsWith("TASK_GONE")) giveUp(ctx, r, `its task is ${status.state}`);
   else if (refused && r.incarnation === 0 && m.runningSince === undefined) {
-    r.givenUp = `its first launch was ${status.state} (${status.message ?? "no message"})`;
+    giveUp(ctx, r, `its first launch was ${status.state} (${status.message ?? "no message"})`);
   }
+}
+
+/** Marks `r` for replacement, persisted: a restarted scheduler replaces it at once too. */
+function giveUp(ctx: Ctx, r: VolumeRecord, why: string): void {
+  r.givenUp = why;
+  save(ctx, r);
 }
 
 /** FAILURE of a whole agent (removed by the master): its volumes are gone with it. */
 export function noteAgentRemoved(ctx: Ctx, agentId: string): void {
   for (const r of ctx.s.volumes ?? []) {
     if (r.agentId === agentId && r.givenUp === undefined) {
-      r.givenUp = "its agent was removed";
+      giveUp(ctx, r, "its agent was removed");
       log(ctx, "warn", "the agent of a member's volume was removed", {
         member: r.member,
         agent: agentId,

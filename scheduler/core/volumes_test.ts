@@ -184,8 +184,16 @@ Deno.test("volumes: a removed agent's members are replaced once their task ends"
   const l = launches[0]!;
   const failure = h.feed({ type: "failure", agentId: l.agentId });
   assert.equal(ofType(failure, "forgetVolume").length, 0, "not while its task may still run");
+  const kept = ofType(failure, "persistVolume").map((e) => e.record);
+  assert.deepEqual(kept.map((r) => [r.member, r.givenUp]), [[l.name, "its agent was removed"]]);
   const out = h.feed(w.end(l.name, "TASK_LOST"));
   assert.deepEqual(ofType(out, "forgetVolume").map((e) => e.member), [l.name]);
+
+  // A scheduler restarted in between reads why from the record and replaces it at once too.
+  const next = new Harness(OPTIONS);
+  next.feed({ type: "volumesKnown", records: kept });
+  const after = settle(next, new World(), next.connect(), 3);
+  assert.deepEqual(ofType(after, "forgetVolume").map((e) => e.member), [l.name]);
 });
 
 Deno.test("volumes: a replaced member's new member goes to another agent when one offers", () => {
