@@ -28,6 +28,15 @@ function etcdPid(dir: string): number {
   throw new Error(`no etcd with data in ${dir}`);
 }
 
+/** True when every thread of `pid` is in state T (stopped). */
+function everyThreadStopped(pid: number): boolean {
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+    if (stat.slice(stat.lastIndexOf(")") + 2)[0] !== "T") return false;
+  }
+  return true;
+}
+
 Deno.test("gateway: etcd's refusals of membership changes map to their kinds", async () => {
   const etcd = await startEtcd({ name: "seed" });
   const admin = createEtcdAdminClient({ endpoints: [etcd.clientUrl], timeoutMs: 5000 });
@@ -112,8 +121,15 @@ Deno.test("gateway: a refused connection is unavailable; a frozen member times o
   const pid = etcdPid(etcd.dir);
   try {
     assert.equal(await kindOf(admin.status(`127.0.0.1:${freePort()}`)), "unavailable");
-    await admin.status(etcd.clientUrl); // a kept-alive connection to reuse
+    // A kept-alive connection to reuse (retried: 500 ms is short on a loaded machine).
+    await until(() => admin.status(etcd.clientUrl).catch(() => undefined), {
+      timeoutMs: 10_000,
+      what: "a first status",
+    });
     Deno.kill(pid, "SIGSTOP");
+    // Each of etcd's threads stops when next scheduled: on a loaded machine one may still
+    // answer right after kill() returns.
+    await until(() => everyThreadStopped(pid), { timeoutMs: 10_000, what: "etcd stopped" });
     const started = Date.now();
     assert.equal(await kindOf(admin.status(etcd.clientUrl)), "timeout");
     assert.equal(await kindOf(admin.memberList()), "timeout");

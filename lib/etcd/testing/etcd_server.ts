@@ -86,9 +86,34 @@ async function healthy(clientUrl: string, tls?: TlsMaterial): Promise<boolean> {
  * ```
  */
 export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> {
-  const name = options.name ?? "etcd0";
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "etcd-test-" });
+  for (let attempt = 1;; attempt++) {
+    try {
+      const etcd = await startOnFreePorts(options, dir);
+      const stop = async () => {
+        await etcd.stop();
+        if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      };
+      return { ...etcd, stop };
+    } catch (e) {
+      // A free port can be taken by a parallel test between our probe and etcd's bind.
+      const raced = e instanceof EtcdStartError && /address already in use/.test(e.output);
+      if (raced && attempt < PORT_RACE_ATTEMPTS) {
+        await Deno.remove(`${dir}/data`, { recursive: true }).catch(() => {});
+        continue;
+      }
+      if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw e;
+    }
+  }
+}
+
+/** Starts before a port taken meanwhile counts as a failure. */
+const PORT_RACE_ATTEMPTS = 3;
+
+async function startOnFreePorts(options: EtcdOptions, dir: string): Promise<EtcdServer> {
+  const name = options.name ?? "etcd0";
   const scheme = options.tls ? "https" : "http";
   const clientUrl = `${scheme}://127.0.0.1:${freePort()}`;
   const peerUrl = `${scheme}://127.0.0.1:${freePort()}`;
@@ -151,7 +176,6 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     }
     await child.status;
     await drained;
-    if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
 
   const up = await until(async () => {
