@@ -13,7 +13,7 @@ import type { ManagedChild } from "./child.ts";
 import type { LocalClusterConfig } from "./config.ts";
 import { ensureExecutorArtifact } from "./executor_artifact.ts";
 import { killAll, processesUnder } from "./leftovers.ts";
-import { freePort } from "./ports.ts";
+import { freePort } from "../lib/free_ports.ts";
 import {
   ChildExitedError,
   pollUntil,

@@ -9,13 +9,7 @@ import {
   parseEtcdVersion,
   resolveEtcd,
 } from "./grpc_proxy.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+import { freePort } from "../lib/free_ports.ts";
 
 async function put(endpoint: string, key: string, value: string): Promise<void> {
   const client = new Etcd3({ hosts: [endpoint], dialTimeout: 3000 });

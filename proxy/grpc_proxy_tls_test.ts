@@ -8,13 +8,7 @@ import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
 import { createTestPki } from "../lib/tls/testing/test_pki.ts";
 import { grpcProxyArgs, GrpcProxyProcess } from "./grpc_proxy.ts";
 import { tlsPaths } from "../lib/tls/files.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+import { freePort } from "../lib/free_ports.ts";
 
 Deno.test("grpcProxyArgs() with tls: https endpoints, client and serving certificates", () => {
   const args = grpcProxyArgs({

@@ -4,13 +4,7 @@ import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
 import { silentLogger } from "../lib/log.ts";
 import { startLocalMesos } from "../lib/localmesos/cluster.ts";
 import { runProxy } from "./main.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+import { freePort } from "../lib/free_ports.ts";
 
 async function run(args: string[], env: Record<string, string> = {}) {
   const out: string[] = [];

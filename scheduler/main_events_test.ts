@@ -3,7 +3,8 @@ import { silentLogger } from "../lib/log.ts";
 import { createLocalMaster } from "../lib/localmesos/master/master.ts";
 import { until } from "../lib/until.ts";
 import { ZkClient } from "../lib/zk/client.ts";
-import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
+import { startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
+import { freePort } from "../lib/free_ports.ts";
 import { encodeEvents } from "./events/event_store.ts";
 import { runScheduler } from "./main.ts";
 

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { type MemoryLogger, memoryLogger, silentLogger } from "../lib/log.ts";
 import { createLocalMaster, type LocalMaster } from "../lib/localmesos/master/master.ts";
 import { ZkClient } from "../lib/zk/client.ts";
-import { freePort, startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
+import { startZooKeeper } from "../lib/zk/testing/zookeeper_server.ts";
+import { freePort } from "../lib/free_ports.ts";
 import { runScheduler } from "./main.ts";
 import { until } from "../lib/until.ts";
 

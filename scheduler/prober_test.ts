@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createEtcdAdminClient } from "../lib/etcd/admin_client.ts";
 import { etcdAdminStub } from "../lib/etcd/testing/etcd_admin_stub.ts";
 import { startEtcd } from "../lib/etcd/testing/etcd_server.ts";
-import { freePort } from "../lib/zk/testing/zookeeper_server.ts";
+import { freePort } from "../lib/free_ports.ts";
+
 import { probeMembers, withDeadline } from "./prober.ts";
 
 Deno.test("probeMembers() reports a live member, the membership and a good read", async () => {

@@ -12,7 +12,7 @@ import type { ManagedChild } from "../localcluster/child.ts";
 import { findOnPath, schedulerLaunch } from "../localcluster/cluster.ts";
 import { parseLocalClusterArgs } from "../localcluster/config.ts";
 import { killAll, processesUnder } from "../localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../localcluster/ports.ts";
+import { freePort, freePortBlock } from "../lib/free_ports.ts";
 import {
   type LocalMesosProcess,
   pollUntil,

@@ -15,7 +15,7 @@ import {
   processesUnder,
   type ProcessId,
 } from "../localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../localcluster/ports.ts";
+import { freePort, freePortBlock } from "../lib/free_ports.ts";
 import { until } from "../lib/until.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { until } from "../lib/until.ts";
 import { mesosDnsRecords, srvPorts } from "../lib/mesos/testing/mesos_dns.ts";
-import { freePort } from "../localcluster/ports.ts";
+import { freePort } from "../lib/free_ports.ts";
 import type { MemberView } from "../scheduler/core/views.ts";
 import { endpointsOf, readKey, writeKey } from "./testing/etcd.ts";
 import { pidsMentioning, ProgramProcess } from "./testing/processes.ts";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { grpcQuorumRead } from "../lib/etcd/testing/grpc_read.ts";
 import { requestClientIdentity } from "../localcluster/tls_client.ts";
 import { until } from "../lib/until.ts";
-import { freePort } from "../localcluster/ports.ts";
+import { freePort } from "../lib/free_ports.ts";
 import { ProgramProcess } from "./testing/processes.ts";
 import { withWorld } from "./testing/world.ts";
 

@@ -6,14 +6,7 @@
  */
 import type { TaskInfo } from "../../lib/mesos/types.ts";
 import { encodeMemberConfig, type MemberConfig } from "../../contract/member_config.ts";
-
-/** A loopback port free right now. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+import { freePort } from "../../lib/free_ports.ts";
 
 /** The config of member `etcd-1` starting a new cluster on `ports` (default two free ones). */
 export function memberConfig(

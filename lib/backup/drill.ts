@@ -7,6 +7,7 @@
  * @module
  */
 import { snapshotRestore } from "./etcdctl.ts";
+import { freePort } from "../free_ports.ts";
 
 /** Options of {@linkcode restoreDrill}. */
 export interface DrillOptions {
@@ -35,13 +36,6 @@ export interface DrillResult {
   keys?: number;
   /** Why it failed. */
   error?: string;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 const ALL = btoa("\0");

@@ -5,13 +5,7 @@ import { normalizeEndpoint } from "../etcd/endpoints.ts";
 import { startEtcd } from "../etcd/testing/etcd_server.ts";
 import { readSnapshot, SnapshotTransferError } from "./etcd_snapshot.ts";
 import { SnapshotDigest } from "./snapshot_digest.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+import { freePort } from "../free_ports.ts";
 
 Deno.test("readSnapshot() streams a snapshot of many chunks over the gateway; its trailer checks", async () => {
   const etcd = await startEtcd();

@@ -4,7 +4,8 @@ import { EtcdAdminError } from "./admin_errors.ts";
 import { normalizeEndpoint } from "./endpoints.ts";
 import { startEtcd } from "./testing/etcd_server.ts";
 import { type EtcdJoiner, startJoiner } from "./testing/etcd_joiner.ts";
-import { freePort, kindOf } from "./testing/admin_error_kind.ts";
+import { kindOf } from "./testing/admin_error_kind.ts";
+import { freePort } from "../free_ports.ts";
 
 async function retry<T>(what: string, fn: () => Promise<T>, retryKind: string): Promise<T> {
   const deadline = Date.now() + 20_000;

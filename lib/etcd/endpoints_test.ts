@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createEtcdAdminClient } from "./admin_client.ts";
 import { normalizeEndpoint, positiveTimeout } from "./endpoints.ts";
 import { startEtcd } from "./testing/etcd_server.ts";
-import { freePort, kindOf } from "./testing/admin_error_kind.ts";
+import { kindOf } from "./testing/admin_error_kind.ts";
+import { freePort } from "../free_ports.ts";
 
 Deno.test("unreachable and silent endpoints fail fast with unavailable and timeout", async () => {
   const admin = createEtcdAdminClient({ endpoints: [], timeoutMs: 400 });

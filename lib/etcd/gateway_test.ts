@@ -12,7 +12,8 @@ import { startEtcd } from "./testing/etcd_server.ts";
 import { type EtcdJoiner, startJoiner } from "./testing/etcd_joiner.ts";
 import { createTestPki } from "../tls/testing/test_pki.ts";
 import { until } from "../until.ts";
-import { freePort, kindOf } from "./testing/admin_error_kind.ts";
+import { kindOf } from "./testing/admin_error_kind.ts";
+import { freePort } from "../free_ports.ts";
 
 /** The pid of the etcd whose data is under `dir`. */
 function etcdPid(dir: string): number {

@@ -3,13 +3,7 @@ import { createEtcdAdminClient } from "./admin_client.ts";
 import { EtcdAdminError } from "./admin_errors.ts";
 import { startEtcd } from "./testing/etcd_server.ts";
 import { until } from "../until.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+import { freePort } from "../free_ports.ts";
 
 /** Three etcds bootstrapped together as one static cluster. */
 function startThree() {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { memoryLogger } from "../log.ts";
 import { ZkClient } from "../zk/client.ts";
 import type { ZkConnectOptions } from "../zk/session.ts";
-import { expireSession, freePort, startZooKeeper } from "../zk/testing/zookeeper_server.ts";
+import { expireSession, startZooKeeper } from "../zk/testing/zookeeper_server.ts";
+import { freePort } from "../free_ports.ts";
 import {
   createMasterDetector,
   type MasterDetector,

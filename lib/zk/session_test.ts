@@ -3,7 +3,8 @@ import { ZkClient } from "./client.ts";
 import { ZkConnectError } from "./errors.ts";
 import type { ZkState } from "./session.ts";
 import type { ZkWatchEvent } from "./znode.ts";
-import { expireSession, freePort, startZooKeeper } from "./testing/zookeeper_server.ts";
+import { expireSession, startZooKeeper } from "./testing/zookeeper_server.ts";
+import { freePort } from "../free_ports.ts";
 
 function nextEvent(): { watcher: (e: ZkWatchEvent) => void; event: Promise<ZkWatchEvent> } {
   let watcher!: (e: ZkWatchEvent) => void;

@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../../lib/log.ts";
 import { processesUnder } from "../../localcluster/leftovers.ts";
-import { freePort } from "../../localcluster/ports.ts";
+import { freePort } from "../../lib/free_ports.ts";
 import { pollUntil, ROOT } from "../../localcluster/processes.ts";
 import { summarize, type Summary } from "../bench_stats.ts";
 import type { BenchCluster } from "../bench_lifecycle.ts";

@@ -15,7 +15,7 @@ import type { Plain } from "../../lib/mesos/plain.ts";
 import { startLocalMesosProcess } from "../../localcluster/processes.ts";
 import { MASTER_INTERNAL } from "../../lib/localmesos/internal_protocol.ts";
 import { readRecords } from "../../lib/mesos/recordio.ts";
-import { freePort } from "../../localcluster/ports.ts";
+import { freePort } from "../../lib/free_ports.ts";
 import { ProgramProcess } from "../../tests/testing/processes.ts";
 import { summarize, type Summary } from "../bench_stats.ts";
 

@@ -44,7 +44,7 @@ import {
   ensureExecutorArtifact,
 } from "../../localcluster/executor_artifact.ts";
 import { killAll, processesUnder } from "../../localcluster/leftovers.ts";
-import { freePort, freePortBlock } from "../../localcluster/ports.ts";
+import { freePort, freePortBlock } from "../../lib/free_ports.ts";
 import type { MemberView } from "../../scheduler/core/views.ts";
 import { AdminClient } from "./admin.ts";
 import { etcdPids, pidsByMember, ProgramProcess } from "./processes.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import { etcdArgv } from "../argv.ts";
+import { freePort } from "../../free_ports.ts";
 
 /** A joined etcd started by {@linkcode startJoiner}. */
 export interface EtcdJoiner {
@@ -13,13 +14,6 @@ export interface EtcdJoiner {
   pid: number;
   /** Kills it and removes its data. Idempotent. */
   stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 async function healthy(url: string): Promise<boolean> {

@@ -6,6 +6,7 @@
  */
 import type { TlsMaterial, TlsPaths } from "../../tls/files.ts";
 import { until } from "../../until.ts";
+import { freePort } from "../../free_ports.ts";
 
 /** Options for {@linkcode startEtcd}. */
 export interface EtcdOptions {
@@ -49,13 +50,6 @@ export class EtcdStartError extends Error {
 }
 
 const OUTPUT_TAIL = 16_384;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 async function healthy(clientUrl: string, tls?: TlsMaterial): Promise<boolean> {
   const client = tls

@@ -9,6 +9,7 @@
 import { concatBytes } from "../../bytes.ts";
 import type { ZkClient } from "../client.ts";
 import { until } from "../../until.ts";
+import { freePort } from "../../free_ports.ts";
 
 /** Options for {@linkcode startZooKeeper}. */
 export interface ZooKeeperOptions {
@@ -48,14 +49,6 @@ const CLASSPATH = [
   "/usr/share/java/slf4j-simple.jar",
 ].join(":");
 const OUTPUT_TAIL = 16_384;
-
-/** Returns a loopback TCP port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /** A child process with the tail of its stderr kept in memory. */
 class JavaProcess {

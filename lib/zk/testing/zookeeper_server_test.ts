@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ZkClient } from "../client.ts";
-import { freePort, startZooKeeper, ZooKeeperStartError } from "./zookeeper_server.ts";
+import { startZooKeeper, ZooKeeperStartError } from "./zookeeper_server.ts";
+import { freePort } from "../../free_ports.ts";
 
 Deno.test("startZooKeeper() serves sessions on 127.0.0.1 and stop() removes its temp dir", async () => {
   const zk = await startZooKeeper();

@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
-import { freePort, freePortBlock } from "./ports.ts";
+import { ephemeralRange, freePort, freePortBlock } from "./free_ports.ts";
 
 Deno.test("freePort() returns a port that can be bound", () => {
   const port = freePort();
   assert.ok(port > 0 && port < 65536);
   Deno.listen({ hostname: "127.0.0.1", port }).close();
+});
+
+Deno.test("freePort() picks above the kernel's ephemeral range, which outgoing connections use", () => {
+  const [, high] = ephemeralRange() ?? [0, 65535];
+  const ports = Array.from({ length: 20 }, () => freePort());
+  if (high < 61000) assert.ok(ports.every((p) => p > high && p >= 61000), String(ports));
+  assert.equal(new Set(ports).size > 1, true, "not always the same port");
 });
 
 Deno.test("freePortBlock() returns an aligned block of bindable ports", () => {
