@@ -68,9 +68,19 @@ export function offerFitted(ctx: Ctx): void {
   ctx.s.offerWait = undefined;
 }
 
+/** What the wanted offers are for: a new member's needs, and the relaunches in place. */
+function describeWanted(s: State): string {
+  // relaunchBy is set exactly while a member waits for its agent's offer.
+  const relaunches = (s.volumes ?? []).filter((r) => r.relaunchBy !== undefined).map((r) =>
+    `${r.member}'s reservation and volume from agent ${r.agentId} (${r.hostname})`
+  );
+  const relaunch = relaunches.length > 0 ? `; to relaunch in place: ${relaunches.join(", ")}` : "";
+  return `${describeNeeds(s.options)}${relaunch}`;
+}
+
 function offerWaitFields(s: State): Record<string, string> {
   return {
-    needs: describeNeeds(s.options),
+    needs: describeWanted(s),
     largestOffer: s.offerWait?.largest ?? "none seen since offers were wanted",
   };
 }

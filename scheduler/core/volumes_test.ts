@@ -10,7 +10,7 @@ import {
   TEST_OPTIONS,
   World,
 } from "./testing/scenario_world.ts";
-import { statsOf, volumesOf } from "./views.ts";
+import { healthOf, statsOf, volumesOf } from "./views.ts";
 import { strayReservations, VOLUME_CONTAINER_PATH, withVolume } from "./volumes.ts";
 
 const VOLUMES = { role: "etcd", relaunchTimeoutMs: 600_000 };
@@ -302,4 +302,17 @@ Deno.test("volumes: while a dead executor's etcd still answers, its agent's offe
   h.feed(w.probe(names)); // it is gone now
   const back = ofType(h.feed({ type: "offers", offers: [reservedOffer(l, "R2")] }), "launch");
   assert.equal(back[0]?.member.taskId, `${l.taskId} r1`, "relaunched in place");
+});
+
+Deno.test("volumes: a relaunch waiting 30 s for its agent's offer is said loudly, naming the member and the agent", () => {
+  const { h, w, launches } = complete();
+  const l = launches[2]!;
+  h.feed(w.end(l.name, "TASK_FAILED"));
+  const fx = [...h.tick(15_000), ...h.tick(16_000)];
+  const warn = ofType(fx, "log").find((e) => e.msg === "no offer fits a member");
+  assert.ok(warn !== undefined, "a WARN after 30 s");
+  const reason = healthOf(h.state).reason;
+  assert.match(reason, new RegExp(`to relaunch in place: ${l.name}'s reservation and volume`));
+  assert.match(reason, new RegExp(`from agent ${l.agentId}`));
+  assert.equal(statsOf(h.state).offers_unfit, 1);
 });
