@@ -6,6 +6,7 @@ import { startEtcd } from "./testing/etcd_server.ts";
 import { type EtcdJoiner, startJoiner } from "./testing/etcd_joiner.ts";
 import { kindOf } from "./testing/admin_error_kind.ts";
 import { freePort } from "../free_ports.ts";
+import { until } from "../until.ts";
 
 async function retry<T>(what: string, fn: () => Promise<T>, retryKind: string): Promise<T> {
   const deadline = Date.now() + 20_000;
@@ -83,7 +84,12 @@ Deno.test("addLearner(), promote() and remove() take a second etcd through a lea
       "learner-not-ready",
     );
     assert.deepEqual(members.map((m) => m.isLearner), [false, false]);
-    assert.equal((await admin.status(joiner.clientUrl)).isLearner, false);
+    // The joiner applies its promotion when the leader's entry reaches it: soon, not at once.
+    const promoted = joiner;
+    await until(async () => (await admin.status(promoted.clientUrl)).isLearner === false, {
+      timeoutMs: 10_000,
+      what: "the joiner to report itself a voter",
+    });
     assert.equal(await kindOf(admin.promote(added.member.id)), "not-learner");
 
     const seedHash = await admin.hashKV(etcd.clientUrl);
